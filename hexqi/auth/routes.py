@@ -1,0 +1,3 @@
+"""Routes for the auth area."""
+
+from hexqi.auth import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Routes for the coach area."""
+
+from hexqi.coach import bp  # noqa: F401

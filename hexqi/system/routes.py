@@ -1,0 +1,3 @@
+"""Routes for the system area."""
+
+from hexqi.system import bp  # noqa: F401

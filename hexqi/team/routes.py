@@ -1,0 +1,3 @@
+"""Routes for the team area."""
+
+from hexqi.team import bp  # noqa: F401

@@ -1,0 +1,131 @@
+"""Shared fixtures.
+
+Every integration test gets its own database built by the real Alembic
+migrations (never ``create_all``): SQLite by default, PostgreSQL when
+``TEST_DATABASE_URL`` (or ``DATABASE_URL``) names a PostgreSQL server. The
+migrated database is built once per run and cloned for each test (a file copy
+on SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL), so tests are isolated
+and fast.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from hexqi import create_app
+from hexqi.extensions import db
+
+_counter = itertools.count()
+
+
+def _server_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url and url.startswith(("postgres://", "postgresql")):
+        return url.replace("postgres://", "postgresql+psycopg://", 1).replace(
+            "postgresql://", "postgresql+psycopg://", 1
+        )
+    return None
+
+
+def _migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+class DatabaseFactory:
+    """Makes a freshly migrated database for each test."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.server = _server_url()
+        self.tmp = tmp
+        if self.server:
+            self.admin = sa.create_engine(self.server, isolation_level="AUTOCOMMIT")
+            self.template = f"hexqi_tmpl_{os.getpid()}"
+            with self.admin.connect() as conn:
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {self.template}"))
+                conn.execute(sa.text(f"CREATE DATABASE {self.template}"))
+            _migrate(self._url_for(self.template))
+            self.created: list[str] = []
+        else:
+            self.template_file = tmp / "template.sqlite"
+            _migrate(f"sqlite:///{self.template_file}")
+
+    @property
+    def dialect(self) -> str:
+        return "postgresql" if self.server else "sqlite"
+
+    def _url_for(self, name: str) -> str:
+        assert self.server
+        return str(sa.engine.make_url(self.server).set(database=name).render_as_string(
+            hide_password=False))
+
+    def new(self) -> str:
+        n = next(_counter)
+        if self.server:
+            name = f"hexqi_t_{os.getpid()}_{n}"
+            with self.admin.connect() as conn:
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+                conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {self.template}"))
+            self.created.append(name)
+            return self._url_for(name)
+        path = self.tmp / f"test_{n}.sqlite"
+        shutil.copy(self.template_file, path)
+        return f"sqlite:///{path}"
+
+    def drop(self, url: str) -> None:
+        if self.server:
+            name = sa.engine.make_url(url).database
+            with self.admin.connect() as conn:
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+    def close(self) -> None:
+        if self.server:
+            with self.admin.connect() as conn:
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {self.template} WITH (FORCE)"))
+            self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path_factory.mktemp("db"))
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def database_url(databases: DatabaseFactory) -> Iterator[str]:
+    url = databases.new()
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
