@@ -86,6 +86,7 @@ def coach(org: Organisation | None = None, skills: dict[str, int] | None = None,
     p = person(org, Role.COACH, tier=Tier.LEAD, name=name)
     profile = CoachProfile(person=p, capacity_hours=capacity, approved_hours=approved,
                            max_teams=max_teams, virtual=True, in_person=False)
+    db.session.add(profile)
     for slug, level in (skills or {"pdsa": 2}).items():
         profile.skills.append(CoachSkill(skill=skill(slug), level=level))
     for s in slots:
@@ -101,6 +102,7 @@ def support_request(tm: Team, by: Person, skills: dict[str, int] | None = None,
     project = Project(team=tm, title=title, aim="Cut waiting time by a third")
     req = SupportRequest(team=tm, project=project, hours=hours, priority=priority,
                          created_by=by)
+    db.session.add(req)
     for slug, level in (skills or {"pdsa": 1}).items():
         req.skills.append(RequestSkill(skill=skill(slug), min_level=level))
     for s in slots:
