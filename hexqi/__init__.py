@@ -59,6 +59,7 @@ def _register_blueprints(app: Flask) -> None:
     from hexqi.coach import bp as coach_bp
     from hexqi.main import bp as main_bp
     from hexqi.org_admin import bp as org_admin_bp
+    from hexqi.reports import bp as reports_bp
     from hexqi.system import bp as system_bp
     from hexqi.team import bp as team_bp
 
@@ -68,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(team_bp, url_prefix="/team")
     app.register_blueprint(system_bp, url_prefix="/system")
     app.register_blueprint(org_admin_bp, url_prefix="/org")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
 
 
 def _register_errors(app: Flask) -> None:
