@@ -1,0 +1,106 @@
+"""Exact models through OR-Tools' linear solver wrapper: the LP relaxation (GLOP) and the MIP
+(SCIP), both over the pruned pairs of a Model."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.linear_solver import pywraplp
+
+from .model import IntArr, Model, Solution
+
+FloatArr = NDArray[np.float64]
+
+
+@dataclass
+class MipOutcome:
+    solution: Solution | None
+    objective: float
+    bound: float
+    optimal: bool
+    wall_s: float
+    nodes: int
+
+
+def _build(m: Model, solver: pywraplp.Solver, w: NDArray[np.int64] | FloatArr,
+           integer: bool, pairs: IntArr | None = None) -> list[pywraplp.Variable]:
+    """Variables for the given pair indices (default all); returns them in that order."""
+    idx = np.arange(m.n_pairs) if pairs is None else pairs
+    inf = solver.infinity()
+    xs = [solver.BoolVar("") if integer else solver.NumVar(0.0, 1.0, "") for _ in idx]
+    req = m.pairs.request[idx]
+    coach = m.pairs.coach[idx]
+    # one coach per request
+    order = np.argsort(req, kind="stable")
+    bounds = np.flatnonzero(np.diff(req[order])) + 1
+    for group in np.split(order, bounds):
+        if group.size:
+            ct = solver.Constraint(-inf, 1.0)
+            for k in group.tolist():
+                ct.SetCoefficient(xs[k], 1.0)
+    order = np.argsort(coach, kind="stable")
+    bounds = np.flatnonzero(np.diff(coach[order])) + 1
+    hours = m.hours[req]
+    for group in np.split(order, bounds):
+        if not group.size:
+            continue
+        c = int(coach[group[0]])
+        ct_h = solver.Constraint(-inf, float(m.cap[c]))
+        ct_t = solver.Constraint(-inf, float(m.teams[c]))
+        for k in group.tolist():
+            ct_h.SetCoefficient(xs[k], float(hours[k]))
+            ct_t.SetCoefficient(xs[k], 1.0)
+    obj = solver.Objective()
+    for k, v in zip(range(len(xs)), w[idx].tolist(), strict=True):
+        obj.SetCoefficient(xs[k], float(v))
+    obj.SetMaximization()
+    return xs
+
+
+def lp_relaxation(m: Model, w: FloatArr, time_limit: float) -> tuple[float, FloatArr] | None:
+    """Optimal LP value and pair values, or None when GLOP does not finish in time."""
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    if solver is None or m.n_pairs == 0:
+        return None
+    xs = _build(m, solver, w, integer=False)
+    solver.SetTimeLimit(max(1, int(time_limit * 1000)))
+    status = solver.Solve()
+    if status != pywraplp.Solver.OPTIMAL:
+        return None
+    x = np.array([v.solution_value() for v in xs], dtype=np.float64)
+    return float(solver.Objective().Value()), x
+
+
+def solve_mip(m: Model, w: NDArray[np.int64], time_limit: float | None, node_limit: int | None,
+              hint: Solution | None, pairs: IntArr | None = None, seed: int = 0,
+              objective_floor: float | None = None) -> MipOutcome:
+    """SCIP over the given pairs (default all). Stops at the time or node limit."""
+    t0 = time.monotonic()
+    solver = pywraplp.Solver.CreateSolver("SCIP")
+    if solver is None:
+        return MipOutcome(None, float("nan"), float("inf"), False, 0.0, 0)
+    idx = np.arange(m.n_pairs) if pairs is None else pairs
+    xs = _build(m, solver, w, integer=True, pairs=idx)
+    params = [f"randomization/randomseedshift = {seed % 2**30}", "limits/gap = 0"]
+    if node_limit is not None:
+        params.append(f"limits/totalnodes = {int(node_limit)}")
+    solver.SetSolverSpecificParametersAsString("\n".join(params) + "\n")
+    if time_limit is not None:
+        solver.SetTimeLimit(max(1, int(time_limit * 1000)))
+    if hint is not None:
+        chosen = set(hint.choice[hint.choice >= 0].tolist())
+        solver.SetHint(xs, [1.0 if int(p) in chosen else 0.0 for p in idx.tolist()])
+    status = solver.Solve()
+    wall = time.monotonic() - t0
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return MipOutcome(None, float("nan"), float("inf"), False, wall, int(solver.nodes()))
+    x = np.array([v.solution_value() for v in xs]) > 0.5
+    choice = np.full(m.n_requests, -1, dtype=np.int64)
+    sel = idx[x]
+    choice[m.pairs.request[sel]] = sel
+    obj = solver.Objective()
+    return MipOutcome(Solution(choice), float(obj.Value()), float(obj.BestBound()),
+                      status == pywraplp.Solver.OPTIMAL, wall, int(solver.nodes()))

@@ -1,0 +1,182 @@
+"""solve(): build the pruned pair model, bound it, search it, and return a validated Result.
+
+Pipeline (see docs/matching.md):
+ 1. vectorised feasibility -> pairs, integer fit scores;
+ 2. baseline greedy (never return less than it);
+ 3. bound: the LP relaxation (GLOP) when the pair count is moderate, else a Lagrangian bound;
+ 4. primal: round the LP / Lagrangian values (greedy in their order), then local search;
+ 5. MIP (SCIP) over all pairs, or over a core of the best pairs per request at large sizes,
+    warm-started with the incumbent; its proven bound tightens coverage_bound;
+ 6. fit moves at equal coverage, reasons for every request, independent validation.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .explain import assignment_reasons, unmatched_reasons
+from .greedy import Budget, baseline, improve, order_greedy
+from .lagrangian import reduced_values, solve_lagrangian
+from .mip import lp_relaxation, solve_mip
+from .model import Model, Solution, build_model, is_feasible
+from .problem import Problem
+from .result import Assignment, Result, Unmatched
+
+LP_MAX_PAIRS = 150_000  # above this, GLOP is too slow: use the Lagrangian bound
+MIP_MAX_PAIRS = 60_000  # above this, SCIP gets a core of the best pairs per request
+CORE_PER_REQUEST = 6
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """time_limit: seconds (wall clock) for the whole solve.
+    workers: threads the backends may use (SCIP and the heuristics are single-threaded).
+    seed: randomisation of the MIP search.
+    deterministic: stop every phase by counted work instead of the clock, so the same input
+        gives the same result (the time limit then only sizes the work budget).
+    progress: called as progress(fraction 0..1, message)."""
+
+    time_limit: float = 10.0
+    workers: int = 1
+    seed: int = 0
+    deterministic: bool = False
+    progress: Callable[[float, str], None] | None = None
+
+
+class _Clock:
+    def __init__(self, params: SolveParams) -> None:
+        self.t0 = time.monotonic()
+        self.params = params
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t0
+
+    def left(self) -> float:
+        return max(0.0, self.params.time_limit - self.elapsed())
+
+    def report(self, frac: float, msg: str) -> None:
+        if self.params.progress is not None:
+            self.params.progress(min(1.0, max(0.0, frac)), msg)
+
+
+def solve(problem: Problem, params: SolveParams | None = None) -> Result:
+    params = params or SolveParams()
+    clock = _Clock(params)
+    det = params.deterministic
+    tl = max(0.1, params.time_limit)
+    clock.report(0.0, "checking pair rules")
+    m = build_model(problem)
+    stats: dict[str, object] = {
+        "coaches": m.n_coaches, "requests": m.n_requests, "feasible_pairs": m.n_pairs,
+    }
+    if m.n_requests == 0:
+        return _finish(m, Solution(np.zeros(0, dtype=np.int64)), 0, "no_requests", stats, clock)
+    clock.report(0.05, f"{m.n_pairs} feasible pairs; greedy baseline")
+    best = baseline(m)
+    stats["greedy_coverage"] = best.coverage(m)
+    # trivial bound: every request that has at least one feasible coach
+    reachable = np.diff(m.start) > 0
+    bound = int(m.priority[reachable].sum())
+    sources = {"trivial": bound}
+    w_scaled = m.priority[m.pairs.request] + m.fit / m.fit_scale
+    guide: np.ndarray | None = None
+    # ---- bound and guidance
+    if m.n_pairs and m.n_pairs <= LP_MAX_PAIRS:
+        clock.report(0.1, "LP relaxation")
+        lp = lp_relaxation(m, w_scaled, 3600.0 if det else max(1.0, 0.4 * clock.left()))
+        if lp is not None:
+            sources["lp"] = math.floor(lp[0] + 1e-6)
+            guide = lp[1]
+    elif m.n_pairs:
+        clock.report(0.1, "Lagrangian bound")
+        iters = int(max(50, min(3000, 150 * tl * 200_000 / max(m.n_pairs, 1))))
+        budget = Budget(work=iters) if det else Budget(clock.t0 + 0.45 * tl)
+        lag = solve_lagrangian(
+            m, w_scaled, budget, iters, float(best.coverage(m)),
+            lambda it, b: clock.report(0.1 + 0.4 * clock.elapsed() / tl,
+                                       f"Lagrangian iteration {it}, bound {b:.1f}"))
+        if math.isfinite(lag.bound):
+            sources["lagrangian"] = math.floor(lag.bound + 1e-6)
+        guide = reduced_values(m, w_scaled, lag.lam, lag.mu)
+        stats["lagrangian_iterations"] = lag.iterations
+    bound = min(sources.values())
+    # ---- primal from the guide
+    if guide is not None:
+        clock.report(0.5, "rounding and local search")
+        order = np.lexsort((-m.fit, -guide))
+        cand = order_greedy(m, order)
+        budget = Budget(work=20 * m.n_requests + 10 * m.n_pairs) if det else \
+            Budget(clock.t0 + 0.7 * tl)
+        cand = improve(m, cand, budget)
+        if cand.key(m) > best.key(m):
+            best = cand
+    if best.coverage(m) < bound and m.n_pairs:
+        clock.report(0.6, "MIP search")
+        core = None
+        if m.n_pairs > MIP_MAX_PAIRS and guide is not None:
+            core = _core(m, guide, best)
+        remaining = clock.left() - 0.05 * tl - _finish_estimate(m)
+        if det or remaining > 0.5:
+            nodes = int(max(1, 60 * tl)) if det else None
+            out = solve_mip(m, m.combined_weight(), None if det else remaining, nodes, best,
+                            pairs=core, seed=params.seed)
+            stats["mip_nodes"] = out.nodes
+            stats["mip_wall_s"] = round(out.wall_s, 3)
+            if out.solution is not None and is_feasible(m, out.solution.choice) \
+                    and out.solution.key(m) > best.key(m):
+                best = out.solution
+            if core is None and math.isfinite(out.bound):
+                sources["mip"] = math.floor(out.bound / m.fit_scale + 1e-9)
+                if out.optimal:
+                    sources["mip"] = min(sources["mip"], best.coverage(m))
+    bound = max(min(sources.values()), best.coverage(m))
+    stats["bound_source"] = min(sources, key=lambda k: sources[k])
+    # a final polish: fill any room left and raise fit at equal coverage
+    polish = improve(m, best, Budget(work=5 * m.n_requests + m.n_pairs) if det else
+                     Budget(time.monotonic() + max(0.2, 0.02 * tl)))
+    if polish.key(m) > best.key(m):
+        best = polish
+    status = "optimal" if best.coverage(m) >= bound else "feasible"
+    return _finish(m, best, bound, status, stats, clock)
+
+
+def _finish_estimate(m: Model) -> float:
+    return 1e-5 * m.n_requests + 2e-7 * m.n_pairs
+
+
+def _core(m: Model, guide: np.ndarray, best: Solution) -> np.ndarray:
+    """The CORE_PER_REQUEST best pairs of each request by guide value, plus the incumbent's."""
+    order = np.lexsort((-guide, m.pairs.request))  # request-major, best guide first
+    rank = np.arange(m.n_pairs) - m.start[m.pairs.request[order]]
+    keep = order[rank < CORE_PER_REQUEST]
+    inc = best.choice[best.choice >= 0]
+    core: np.ndarray = np.union1d(keep, inc)
+    return core
+
+
+def _finish(m: Model, sol: Solution, bound: int, status: str, stats: dict[str, object],
+            clock: _Clock) -> Result:
+    clock.report(0.95, "explaining the round")
+    if not is_feasible(m, sol.choice):  # defensive: never hand out an invalid round
+        raise RuntimeError("internal error: the solver produced an infeasible round")
+    p = m.problem
+    matched = np.flatnonzero(sol.choice >= 0)
+    chosen = sol.choice[matched]
+    reasons = assignment_reasons(m, chosen)
+    assignments = tuple(
+        Assignment(request=p.requests[int(j)].id, coach=p.coaches[int(m.pairs.coach[pp])].id,
+                   score=int(m.fit[pp]), reasons=tuple(rs))
+        for j, pp, rs in zip(matched.tolist(), chosen.tolist(), reasons, strict=True))
+    why = unmatched_reasons(m, sol.choice)
+    unmatched = tuple(Unmatched(request=p.requests[j].id, reason=why[j]) for j in sorted(why))
+    coverage = sol.coverage(m)
+    stats["wall_s"] = round(clock.elapsed(), 3)
+    stats["matched"] = len(assignments)
+    clock.report(1.0, "done")
+    return Result(status=status, coverage=coverage, coverage_bound=max(bound, coverage),
+                  fit=sol.fit(m), assignments=assignments, unmatched=unmatched, stats=stats)
