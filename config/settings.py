@@ -52,6 +52,8 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "hexqi@localhost")
     PER_PAGE = _int("HEXQI_PER_PAGE", 25)
+    # The outbox page shows recorded notifications (development and testing only by default).
+    OUTBOX_VISIBLE = os.environ.get("HEXQI_OUTBOX_VISIBLE", "1") in {"1", "true", "yes"}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -70,6 +72,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    OUTBOX_VISIBLE = os.environ.get("HEXQI_OUTBOX_VISIBLE", "") in {"1", "true", "yes"}
 
     @classmethod
     def check(cls) -> None:

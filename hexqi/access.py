@@ -50,3 +50,30 @@ def require_organisation(person: Person, organisation_id: int | None) -> None:
     """404 unless ``person`` may see private data of ``organisation_id``."""
     if organisation_id is None or not can_see_organisation(person, organisation_id):
         abort(404)
+
+
+def visible_organisation_ids(person: Person) -> set[int] | None:
+    """Organisations whose private data ``person`` may see.
+
+    ``None`` means every organisation in the person's system (a system lead);
+    use :func:`organisation_filter` to turn either answer into a SQL condition.
+    """
+    if person.has_role(Role.SYSTEM_LEAD):
+        return None
+    return {person.organisation_id}
+
+
+def organisation_filter(person: Person, column: Any) -> Any:
+    """A WHERE condition keeping rows whose ``column`` (an organisation id) ``person`` may see.
+
+    Example: ``select(Team).where(organisation_filter(current_user, Team.organisation_id))``.
+    """
+    import sqlalchemy as sa
+
+    from hexqi.models import Organisation
+
+    if visible_organisation_ids(person) is None:
+        in_system = sa.select(Organisation.id).where(
+            Organisation.system_id == person.organisation.system_id)
+        return column.in_(in_system)
+    return column == person.organisation_id
