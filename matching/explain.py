@@ -30,7 +30,7 @@ def assignment_reasons(m: Model, chosen: IntArr) -> list[list[str]]:
         if parts["continuity"][k]:
             reasons.append("continuity: previous coach of this team")
         if c.org != r.org:
-            reasons.append(f"cross-organisation: {c.org} coach for a {r.org} team")
+            reasons.append(f"cross-organisation: coach from {c.org}, team from {r.org}")
         else:
             reasons.append(f"same organisation ({c.org}), allowed by policy "
                            f"'{p.policy.cross_org}'")
@@ -140,7 +140,9 @@ def unmatched_reasons(m: Model, choice: IntArr) -> dict[int, str]:
     rem_h = m.cap - h
     rem_t = m.teams - t
     out: dict[int, str] = {}
-    chosen_coach = np.where(choice >= 0, m.pairs.coach[np.maximum(choice, 0)], -1)
+    chosen_coach = np.full(choice.shape[0], -1, dtype=np.int64)
+    sel = choice >= 0
+    chosen_coach[sel] = m.pairs.coach[choice[sel]]
     for j in np.flatnonzero(choice < 0).tolist():
         a, b = int(m.start[j]), int(m.start[j + 1])
         if a == b:

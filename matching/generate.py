@@ -40,12 +40,12 @@ def _pick(rng: random.Random, items: tuple[Any, ...] | list[Any], weights: list[
     return rng.choices(items, weights=weights, k=1)[0]
 
 
-def _near(rng: random.Random, centre: tuple[float, float], km: float) -> list[float]:
+def _near(rng: random.Random, centre: tuple[float, float], km: float) -> tuple[float, float]:
     r = km * math.sqrt(rng.random())
     a = rng.random() * 2 * math.pi
     lat = centre[0] + (r * math.cos(a)) / 111.2
     lon = centre[1] + (r * math.sin(a)) / (111.2 * math.cos(math.radians(centre[0])))
-    return [round(lat, 5), round(lon, 5)]
+    return (round(lat, 5), round(lon, 5))
 
 
 def generate(n_coaches: int, n_requests: int, seed: int = 0,
@@ -86,7 +86,7 @@ def generate(n_coaches: int, n_requests: int, seed: int = 0,
             "slots": sorted(rng.sample(SLOTS, _pick(rng, (2, 3, 4, 5), [0.3, 0.3, 0.25, 0.15])),
                             key=SLOTS.index),
             "modes": list(modes),
-            "location": _near(rng, localities[orgs[o][1]], 8.0),
+            "location": list(_near(rng, localities[orgs[o][1]], 8.0)),
             "travel_km": _pick(rng, (5, 10, 20, 40), [0.3, 0.3, 0.25, 0.15]),
         })
 
@@ -109,7 +109,7 @@ def generate(n_coaches: int, n_requests: int, seed: int = 0,
             "slots": sorted(rng.sample(SLOTS, _pick(rng, (1, 2, 3, 4), [0.25, 0.3, 0.3, 0.15])),
                             key=SLOTS.index),
             "mode": _pick(rng, ("virtual", "either", "in_person"), [0.4, 0.4, 0.2]),
-            "location": _near(rng, localities[orgs[o][1]], 8.0),
+            "location": list(_near(rng, localities[orgs[o][1]], 8.0)),
             "priority": _pick(rng, (1, 2, 3, 4, 5), [0.5, 0.25, 0.13, 0.08, 0.04]),
             "previous_coach": prev,
         })

@@ -95,8 +95,8 @@ def improve(m: Model, sol: Solution, budget: Budget,
     rem_h = m.cap - h
     rem_t = m.teams - t
     members: list[set[int]] = [set() for _ in range(m.n_coaches)]
-    for j in np.flatnonzero(choice >= 0):
-        members[int(pc[choice[j]])].add(int(j))
+    for q in np.flatnonzero(choice >= 0).tolist():
+        members[int(pc[choice[q]])].add(q)
 
     def assign(j: int, p: int) -> None:
         c = int(pc[p])
@@ -164,13 +164,12 @@ def improve(m: Model, sol: Solution, budget: Budget,
         if progress:
             progress(f"local search round {rounds}")
     # fit moves at equal coverage
-    for j in np.flatnonzero(choice >= 0).tolist():
+    for q in np.flatnonzero(choice >= 0).tolist():
         if not budget.spend(1):
             break
-        p_old = int(choice[j])
-        c = int(pc[p_old])
-        unassign(j)
-        p = best_room(j)
-        assign(j, p if p >= 0 and fit[p] > fit[p_old] else p_old)
+        p_old = int(choice[q])
+        unassign(q)
+        p = best_room(q)
+        assign(q, p if p >= 0 and fit[p] > fit[p_old] else p_old)
     return Solution(choice)
 

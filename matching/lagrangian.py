@@ -19,6 +19,9 @@ from .greedy import Budget
 from .model import Model
 
 FloatArr = NDArray[np.float64]
+STALL = 50
+DEFLECT = 0.6
+DECAY = 0.85
 
 
 @dataclass
@@ -59,6 +62,8 @@ def solve_lagrangian(m: Model, w: FloatArr, budget: Budget, max_iter: int,
     stall = 0
     it = 0
     req_of_pair = m.pairs.request
+    d_h = np.zeros(nc)
+    d_t = np.zeros(nc)
     for it in range(1, max_iter + 1):
         if not budget.spend(1):
             break
@@ -72,8 +77,8 @@ def solve_lagrangian(m: Model, w: FloatArr, budget: Budget, max_iter: int,
             best_lam, best_mu = lam.copy(), mu.copy()
         else:
             stall += 1
-        if stall >= 20:
-            theta *= 0.6
+        if stall >= STALL:
+            theta *= DECAY
             stall = 0
             lam, mu = best_lam.copy(), best_mu.copy()
             if theta < 1e-4:
@@ -92,6 +97,10 @@ def solve_lagrangian(m: Model, w: FloatArr, budget: Budget, max_iter: int,
         # projected subgradient: ignore components that would push a zero multiplier below zero
         g_h = np.where((lam <= 0) & (g_h > 0), 0.0, g_h)
         g_t = np.where((mu <= 0) & (g_t > 0), 0.0, g_t)
+        if DEFLECT > 0 and it > 1:
+            g_h = g_h + DEFLECT * d_h
+            g_t = g_t + DEFLECT * d_t
+        d_h, d_t = g_h, g_t
         norm = float(g_h @ g_h + g_t @ g_t)
         if norm <= 0:
             best_bound = min(best_bound, value)

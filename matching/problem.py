@@ -72,8 +72,8 @@ class Problem:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")\
-                from None
+            msg = f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            raise InputError(msg) from None
         return _parse_problem(data)
 
     @classmethod
@@ -180,6 +180,8 @@ def _parse_coach(obj: Any, index: int) -> Coach:
     obj = _object(obj, where)
     cid = _str(_req(obj, "id", where), where, "id")
     where = f"coach '{cid}'"
+    for key in ("org", "skills", "capacity_hours", "max_teams", "slots", "modes"):
+        _req(obj, key, where)
     org = _str(obj.get("org"), where, "org") if obj.get("org") is not None else None
     if org is None:
         raise InputError(f"{where}: missing field 'org'")
@@ -210,6 +212,8 @@ def _parse_request(obj: Any, index: int) -> Request:
     obj = _object(obj, where)
     rid = _str(_req(obj, "id", where), where, "id")
     where = f"request '{rid}'"
+    for key in ("team", "org", "skills", "hours", "slots", "mode"):
+        _req(obj, key, where)
     mode = _req(obj, "mode", where)
     if mode not in REQUEST_MODES:
         raise InputError(f"{where}: 'mode' must be 'virtual', 'in_person' or 'either', "

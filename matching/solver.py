@@ -22,6 +22,7 @@ import numpy as np
 from .explain import assignment_reasons, unmatched_reasons
 from .greedy import Budget, baseline, improve, order_greedy
 from .lagrangian import reduced_values, solve_lagrangian
+from .lns import lns
 from .mip import lp_relaxation, solve_mip
 from .model import Model, Solution, build_model, is_feasible
 from .problem import Problem
@@ -29,7 +30,6 @@ from .result import Assignment, Result, Unmatched
 
 LP_MAX_PAIRS = 150_000  # above this, GLOP is too slow: use the Lagrangian bound
 MIP_MAX_PAIRS = 60_000  # above this, SCIP gets a core of the best pairs per request
-CORE_PER_REQUEST = 6
 
 
 @dataclass(frozen=True)
@@ -112,28 +112,36 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
         cand = order_greedy(m, order)
         budget = Budget(work=20 * m.n_requests + 10 * m.n_pairs) if det else \
             Budget(clock.t0 + 0.7 * tl)
+        rounded = cand.coverage(m)
         cand = improve(m, cand, budget)
+        stats["rounded_coverage"] = rounded
+        stats["local_search_coverage"] = cand.coverage(m)
         if cand.key(m) > best.key(m):
             best = cand
-    if best.coverage(m) < bound and m.n_pairs:
+    if best.coverage(m) < bound and m.n_pairs and m.n_pairs <= MIP_MAX_PAIRS:
         clock.report(0.6, "MIP search")
-        core = None
-        if m.n_pairs > MIP_MAX_PAIRS and guide is not None:
-            core = _core(m, guide, best)
         remaining = clock.left() - 0.05 * tl - _finish_estimate(m)
         if det or remaining > 0.5:
             nodes = int(max(1, 60 * tl)) if det else None
             out = solve_mip(m, m.combined_weight(), None if det else remaining, nodes, best,
-                            pairs=core, seed=params.seed)
+                            seed=params.seed)
             stats["mip_nodes"] = out.nodes
             stats["mip_wall_s"] = round(out.wall_s, 3)
             if out.solution is not None and is_feasible(m, out.solution.choice) \
                     and out.solution.key(m) > best.key(m):
                 best = out.solution
-            if core is None and math.isfinite(out.bound):
+            if math.isfinite(out.bound):
                 sources["mip"] = math.floor(out.bound / m.fit_scale + 1e-9)
                 if out.optimal:
                     sources["mip"] = min(sources["mip"], best.coverage(m))
+    elif best.coverage(m) < bound and guide is not None:
+        clock.report(0.6, "large-neighbourhood search")
+        lns_budget = Budget(work=max(1, int(tl * 2))) if det else \
+            Budget(clock.t0 + tl - 0.05 * tl - _finish_estimate(m))
+        best = lns(m, best, guide, lns_budget, params.seed, det,
+                   progress=lambda k, cov: clock.report(
+                       0.6 + 0.35 * clock.elapsed() / tl, f"LNS pass {k}, coverage {cov}"))
+        stats["lns_coverage"] = best.coverage(m)
     bound = max(min(sources.values()), best.coverage(m))
     stats["bound_source"] = min(sources, key=lambda k: sources[k])
     # a final polish: fill any room left and raise fit at equal coverage
@@ -147,16 +155,6 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
 
 def _finish_estimate(m: Model) -> float:
     return 1e-5 * m.n_requests + 2e-7 * m.n_pairs
-
-
-def _core(m: Model, guide: np.ndarray, best: Solution) -> np.ndarray:
-    """The CORE_PER_REQUEST best pairs of each request by guide value, plus the incumbent's."""
-    order = np.lexsort((-guide, m.pairs.request))  # request-major, best guide first
-    rank = np.arange(m.n_pairs) - m.start[m.pairs.request[order]]
-    keep = order[rank < CORE_PER_REQUEST]
-    inc = best.choice[best.choice >= 0]
-    core: np.ndarray = np.union1d(keep, inc)
-    return core
 
 
 def _finish(m: Model, sol: Solution, bound: int, status: str, stats: dict[str, object],
