@@ -1,12 +1,170 @@
-"""Routes for the reports area."""
+"""The system leads' review pages: overview, hours exchanged, pipeline, impact, sustainability.
 
-from flask import render_template
-from flask_login import login_required
+Every page is scoped to the lead's own system, filtered by a date range (default: the
+last 6 months), and shows each chart's table with a CSV link of exactly that table.
+"""
 
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Response, abort, current_app, render_template, request
+from flask_login import current_user
+
+from hexqi.access import role_required
+from hexqi.models import Role
 from hexqi.reports import bp
+from hexqi.reports import charts_for as charts
+from hexqi.reports.forms import HoursForm, PeriodForm
+from hexqi.services import (
+    reports_hours,
+    reports_impact,
+    reports_pipeline,
+    reports_sustainability,
+)
+from hexqi.services.errors import InvalidInput, NotFound
+from hexqi.services.reports import Period, cell_text, system_id_of
+from hexqi.services.reports_catalogue import build_table, overview
+
+LEAD = Role.SYSTEM_LEAD
+
+
+def _period(form: PeriodForm) -> tuple[Period, bool]:
+    """The chosen period, or the default one (and False) when the form has a problem."""
+    if not form.validate():
+        return Period.default(), False
+    try:
+        return Period.parse(form.start.data, form.end.data), True
+    except InvalidInput as exc:
+        field = form.end if exc.field == "to" else form.start
+        field.errors = [*field.errors, str(exc)]
+        return Period.default(), False
+
+
+def _page(template: str, form: PeriodForm, period: Period, ok: bool, **context: Any
+          ) -> tuple[str, int]:
+    args = period.query_args()
+    if isinstance(form, HoursForm):
+        args["group"] = reports_hours.check_group(form.group.data)
+    if not ok:
+        form.start.data, form.end.data = form.start.data or period.start, \
+            form.end.data or period.end
+    return render_template(template, form=form, period=period, ok=ok, args=args,
+                           **context), (200 if ok else 400)
 
 
 @bp.get("/")
-@login_required
-def dashboard() -> str:
-    return render_template("placeholder.html", title="reports")
+@role_required(LEAD)
+def dashboard() -> tuple[str, int]:
+    form = PeriodForm(request.args)
+    period, ok = _period(form)
+    data = overview(system_id_of(current_user), period)
+    return _page("reports/dashboard.html", form, period, ok, title="Reports", data=data,
+                 table=data.table())
+
+
+@bp.get("/hours")
+@role_required(LEAD)
+def hours() -> tuple[str, int]:
+    form = HoursForm(request.args)
+    period, ok = _period(form)
+    group = reports_hours.check_group(form.group.data)
+    form.group.data = group
+    system_id = system_id_of(current_user)
+    matrix = reports_hours.hours_matrix(system_id, period, group)
+    net = reports_hours.net_givers(system_id, period)
+    by_month = reports_hours.hours_by_month(system_id, period)
+    by_skill = reports_hours.hours_by_skill(system_id, period)
+    by_kind = reports_hours.hours_by_kind(system_id, period)
+    return _page(
+        "reports/hours.html", form, period, ok, title="Hours exchanged", group=group,
+        group_name=reports_hours.GROUPS[group].lower(),
+        blocks=[
+            ("matrix", charts.matrix_chart(matrix, group), matrix),
+            ("net", charts.net_chart(net), net),
+            ("month", charts.month_chart(by_month), by_month),
+            ("skill", charts.skill_chart(by_skill), by_skill),
+            ("kind", charts.kind_chart(by_kind), by_kind),
+        ],
+    )
+
+
+@bp.get("/pyramid")
+@role_required(LEAD)
+def pyramid() -> tuple[str, int]:
+    form = PeriodForm(request.args)
+    period, ok = _period(form)
+    system_id = system_id_of(current_user)
+    per_org = reports_pipeline.pyramid_table(system_id, period)
+    tiers = reports_pipeline.system_tiers_table(system_id, period)
+    series = reports_pipeline.tier_series(system_id, period)
+    training = reports_pipeline.training_table(system_id, period)
+    return _page(
+        "reports/pyramid.html", form, period, ok, title="Pipeline and capability pyramid",
+        per_org=per_org,
+        blocks=[
+            ("tiers", charts.pyramid_chart(tiers), tiers),
+            ("series", charts.series_chart(series), series),
+            ("training", charts.training_chart(training), training),
+        ],
+    )
+
+
+@bp.get("/impact")
+@role_required(LEAD)
+def impact() -> tuple[str, int]:
+    form = PeriodForm(request.args)
+    period, ok = _period(form)
+    system_id = system_id_of(current_user)
+    page = request.args.get("page", 1, type=int) or 1
+    projects = reports_impact.projects_table(system_id, period, page=page,
+                                             per_page=int(current_app.config.get("PER_PAGE", 25)))
+    by_kind = reports_impact.projects_by_kind(system_id, period)
+    measures = reports_impact.measures_table(system_id, period)
+    return _page("reports/impact.html", form, period, ok, title="Impact", projects=projects,
+                 measures=measures, blocks=[("impact-kind", charts.impact_chart(by_kind),
+                                             by_kind)])
+
+
+@bp.get("/sustainability")
+@role_required(LEAD)
+def sustainability() -> tuple[str, int]:
+    form = PeriodForm(request.args)
+    period, ok = _period(form)
+    system_id = system_id_of(current_user)
+    result = reports_sustainability.sustainability(system_id, period)
+    table = reports_sustainability.sustainability_table(system_id, period, result)
+    return _page("reports/sustainability.html", form, period, ok, title="Sustainability index",
+                 result=result, blocks=[("index", charts.sustainability_chart(table), table)])
+
+
+@bp.get("/<name>.csv")
+@role_required(LEAD)
+def csv_export(name: str) -> Response:
+    form = HoursForm(request.args)
+    period, ok = _period(form)
+    if not ok:
+        problems = [e for field in (form.start, form.end) for e in field.errors]
+        abort(400, description=" ".join(problems))
+    try:
+        table = build_table(name, system_id_of(current_user), period,
+                            form.group.data or "kind")
+    except NotFound as exc:
+        abort(404, description=str(exc))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow([cell_text(value) for value in row])
+    filename = f"hexqi-{table.name}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+
+@bp.app_template_filter("report_cell")
+def report_cell(value: Any) -> str:
+    """A report cell as text: the same on the page as in the CSV."""
+    return cell_text(value)

@@ -72,9 +72,11 @@ def _text(x: float, y: float, text: Any, anchor: str = "start", size: int = 13,
 
 def _svg(ident: str, title: str, desc: str, width: float, height: float, body: list[str],
          min_width: int | None = None) -> Markup:
-    style = f' style="min-width:{min_width}px"' if min_width else ""
+    # Never wider than drawn (text stays its designed size); never narrower than readable.
+    style = f' style="max-width:{max(width, min_width or 0):.0f}px' + (
+        f';min-width:{min_width}px"' if min_width else '"')
     return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="100%" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="report-svg" width="100%" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" preserveAspectRatio="xMinYMin meet" '
         f'aria-labelledby="{ident}-title {ident}-desc" {FONT}{style}>'
         f'<title id="{ident}-title">{_e(title)}</title><desc id="{ident}-desc">{_e(desc)}</desc>'
@@ -104,7 +106,9 @@ def heatmap(ident: str, title: str, desc: str, rows: Sequence[str], columns: Seq
     """A matrix of shaded cells, each with its value written in it."""
     if not rows or not columns:
         return _empty(ident, title, desc)
-    cell_w, cell_h, left, top = 56, 28, 200, 150
+    cell_w, cell_h, left = 56, 28, 200
+    longest = min(max(len(str(c)) for c in columns), 22)
+    top = 44 + int(longest * 6.2 * 0.77)
     width = left + cell_w * len(columns) + 10
     height = top + cell_h * len(rows) + 10
     biggest = max((abs(float(v)) for row in values for v in row if v), default=0) or 1.0
@@ -128,11 +132,14 @@ def heatmap(ident: str, title: str, desc: str, rows: Sequence[str], columns: Seq
             fill = (f'url(#{ident}-hatch)' if float(value) < 0 else BLUE)
             opacity = 1 if float(value) < 0 else strength
             ink = "#fff" if float(value) > 0 and strength > 0.55 else INK
+            halo = (' stroke="#fff" stroke-width="4" paint-order="stroke"'
+                    if float(value) < 0 else "")
             body.append(
                 f'<g><title>{_e(name)} to {_e(columns[j])}: {num(value)} {_e(unit)}</title>'
                 f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" '
                 f'fill="{fill}" fill-opacity="{opacity:.2f}"/>'
-                f'{_text(x + cell_w / 2, y + cell_h / 2 + 4, num(value), "middle", 12, ink)}</g>')
+                f'{_text(x + cell_w / 2, y + cell_h / 2 + 4, num(value), "middle", 12, ink, halo)}'
+                '</g>')
     return _svg(ident, title, desc, width, height, body,
                 min_width=int(width * 0.75) if len(columns) > 6 else None)
 
@@ -176,8 +183,8 @@ def bar_chart(ident: str, title: str, desc: str, items: Sequence[tuple[str, Numb
             f'{_text(left - 8, y + row_h / 2 + 4, _short(label, 28), "end", 12)}'
             f'<rect x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 1):.1f}" height="{row_h - 8}" '
             f'fill="{fill}" stroke="{ORANGE if v < 0 else BLUE}"/>'
-            + (_text(x1 + 4, y + row_h / 2 + 4, sign + num(value), size=12) if v >= 0 else
-               _text(x0 - 4, y + row_h / 2 + 4, num(value), "end", 12))
+            # a negative bar's value sits just right of the zero line, clear of the labels
+            + _text((x1 if v >= 0 else zero) + 4, y + row_h / 2 + 4, sign + num(value), size=12)
             + "</g>")
     body.append(f'<line x1="{zero:.1f}" y1="{top - 2}" x2="{zero:.1f}" '
                 f'y2="{top + row_h * len(items)}" stroke="{INK}" stroke-width="1.5"/>')
