@@ -1,0 +1,246 @@
+"""Forms for the team area. They check what a browser can get wrong; the requests service
+checks the rules again (and is the one that decides)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+
+from hexqi.main.forms import MultiCheckboxField
+from hexqi.models import Mode, Skill, Team
+from hexqi.models.common import SLOTS
+
+STAGES: list[tuple[str, str, str]] = [
+    ("idea", "Idea", "We know what we want to improve but have not started yet."),
+    ("diagnosis", "Understanding the problem",
+     "We are mapping how things work now and gathering data."),
+    ("testing", "Testing changes", "We are trying changes on a small scale (PDSA cycles)."),
+    ("implementing", "Making it stick",
+     "A change worked and we are making it part of everyday work."),
+    ("spreading", "Spreading", "We are helping other teams adopt what worked."),
+]
+LEVELS: list[tuple[str, str]] = [
+    ("1", "1 – some experience"), ("2", "2 – practised"), ("3", "3 – expert, teaches it"),
+]
+URGENCY: list[tuple[str, str]] = [
+    ("1", "When a coach is free"),
+    ("2", "In the next few months"),
+    ("3", "In the next month"),
+    ("4", "Soon: in the next two weeks"),
+    ("5", "Urgent: patient safety or a deadline"),
+]
+MODES: list[tuple[str, str]] = [
+    (Mode.VIRTUAL.value, "Virtual (video call)"),
+    (Mode.IN_PERSON.value, "In person"),
+    (Mode.EITHER.value, "Either"),
+]
+DAYS = [("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),
+        ("fri", "Friday")]
+HALVES = [("am", "Morning"), ("pm", "Afternoon")]
+
+
+class _PlainMessage:
+    """A typed field whose "not a number/date" error is in plain words and stops there
+    (no second, contradictory message from a range check)."""
+
+    invalid = "Enter a valid value."
+    process_errors: list[Any]
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist and not str(valuelist[0]).strip():
+            self.data = None  # left empty: Optional or InputRequired decides
+            return
+        try:
+            super().process_formdata(valuelist)  # type: ignore[misc]
+        except ValueError:
+            raise ValueError(self.invalid) from None
+
+    def pre_validate(self, form: Any) -> None:
+        if self.process_errors:
+            raise StopValidation()
+
+
+class WholeNumberField(_PlainMessage, IntegerField):
+    invalid = "Enter a whole number, e.g. 6."
+
+
+class NumberField(_PlainMessage, DecimalField):
+    invalid = "Enter a number, e.g. 42 or 3.5."
+
+
+class CoordinateField(_PlainMessage, FloatField):
+    invalid = "Enter a number, e.g. 51.5."
+
+
+class PlainDateField(_PlainMessage, DateField):
+    invalid = "Enter a date, e.g. 2025-03-31."
+
+
+class PlainTimeField(_PlainMessage, TimeField):
+    invalid = "Enter a time, e.g. 14:00."
+
+
+def choices(pairs: Sequence[tuple[Any, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def level_field_name(slug: str) -> str:
+    return "level_" + slug.replace("-", "_")
+
+
+class RequestForm(FlaskForm):
+    """The new request form; ``build_request_form`` adds the team choice and a level select
+    per method."""
+
+    team_id = SelectField("Team", coerce=int, validators=[InputRequired("Choose your team.")])
+    project_title = StringField(
+        "Project title", validators=[InputRequired("Give your project a short title."),
+                                     Length(max=200, message="Keep this under 200 characters.")])
+    aim = TextAreaField(
+        "Aim: what are you trying to improve, by how much, by when?",
+        validators=[InputRequired("Say in a sentence what you are trying to improve."),
+                    Length(max=2000, message="Keep this under 2000 characters.")])
+    stage = RadioField("Where is your project now?",
+                       choices=choices([(v, t) for v, t, _ in STAGES]),
+                       validators=[InputRequired("Choose where your project is.")])
+    skills = MultiCheckboxField("Which methods do you want help with?", choices=[],
+                                validate_choice=False)
+    hours = WholeNumberField(
+        "How many hours of coaching would help? (1 to 40)",
+        validators=[InputRequired("Enter the number of hours, from 1 to 40."),
+                    NumberRange(1, 40, "Choose between 1 and 40 hours.")])
+    slots = MultiCheckboxField("When could your team usually meet?",
+                               choices=choices([(s, s) for s in SLOTS]),
+                               validate_choice=False)
+    mode = RadioField("How would you like to meet?", choices=choices(MODES),
+                      default=Mode.VIRTUAL.value,
+                      validators=[InputRequired("Choose virtual, in person or either.")])
+    location = StringField("Where? (the site or building)",
+                           validators=[Length(max=120, message="Keep this under 120 characters.")])
+    latitude = CoordinateField("Latitude (optional)", validators=[
+        Optional(), NumberRange(-90, 90, "Enter a number between -90 and 90.")])
+    longitude = CoordinateField("Longitude (optional)", validators=[
+        Optional(), NumberRange(-180, 180, "Enter a number between -180 and 180.")])
+    priority = RadioField("How soon do you need help?", choices=choices(URGENCY), default="1",
+                          validators=[InputRequired("Choose how urgent this is.")])
+
+    skill_rows: Sequence[Skill] = ()
+
+    def validate_skills(self, field: MultiCheckboxField) -> None:
+        known = {s.slug for s in self.skill_rows}
+        if not field.data:
+            raise ValidationError("Choose at least one method.")
+        if any(slug not in known for slug in field.data):
+            raise ValidationError("Choose methods from the list.")
+
+    def validate_slots(self, field: MultiCheckboxField) -> None:
+        if not field.data:
+            raise ValidationError("Pick at least one half-day.")
+        if any(slot not in SLOTS for slot in field.data):
+            raise ValidationError("Choose half-days from the grid.")
+
+    def validate_location(self, field: StringField) -> None:
+        if self.mode.data == Mode.IN_PERSON.value and not (field.data or "").strip():
+            raise ValidationError("In person needs a location.")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        given = [bool(f.raw_data and str(f.raw_data[0]).strip())
+                 for f in (self.latitude, self.longitude)]
+        if given[0] != given[1]:
+            missing = self.longitude if given[0] else self.latitude
+            missing.errors = [*missing.errors, "Give both latitude and longitude, or neither."]
+            return False
+        return valid
+
+    def level_for(self, slug: str) -> Any:
+        return self[level_field_name(slug)]
+
+    def chosen_skills(self) -> dict[str, int]:
+        return {slug: int(self.level_for(slug).data or 1) for slug in self.skills.data or []}
+
+
+def build_request_form(skills: Sequence[Skill], teams: Sequence[Team], **kwargs: Any
+                       ) -> RequestForm:
+    """A RequestForm with a level select for each method in ``skills``."""
+
+    class Form(RequestForm):
+        pass
+
+    for s in skills:
+        setattr(Form, level_field_name(s.slug),
+                SelectField(f"Level needed for {s.name}", choices=choices(LEVELS),
+                            default="1"))
+    form = Form(**kwargs)
+    form.skill_rows = skills
+    form.skills.choices = choices([(s.slug, s.name) for s in skills])
+    form.team_id.choices = choices([(t.id, t.name) for t in teams])
+    return form
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField("Why are you withdrawing this request?", validators=[
+        InputRequired("Say briefly why you are withdrawing."),
+        Length(max=500, message="Keep this under 500 characters.")])
+
+
+class FeedbackForm(FlaskForm):
+    rating = RadioField("How useful was this session?", choices=choices([
+        ("1", "1 – not useful"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5 – very useful")]),
+        validators=[InputRequired("Choose a rating from 1 to 5.")])
+    comment = TextAreaField("Comment (optional)", validators=[
+        Length(max=1000, message="Keep this under 1000 characters.")])
+
+
+class OutcomeForm(FlaskForm):
+    name = StringField("What do you measure?", validators=[
+        InputRequired("Name what you measure, e.g. 'Days from referral to first appointment'."),
+        Length(max=120, message="Keep this under 120 characters.")])
+    unit = StringField("Unit (e.g. days, %, patients)", validators=[
+        Length(max=40, message="Keep this under 40 characters.")])
+    baseline = NumberField("Baseline (before you started)", validators=[
+        InputRequired("Enter the baseline as a number.")])
+    latest = NumberField("Latest value", validators=[
+        InputRequired("Enter the latest value as a number.")])
+    measured_on = PlainDateField("Date of the latest value", validators=[
+        InputRequired("Enter the date of the latest value.")])
+
+
+class LogSessionForm(FlaskForm):
+    held_on = PlainDateField("Date held", validators=[InputRequired("Enter the date it was held.")])
+    starts_at = PlainTimeField("Start time", default=None, validators=[
+        InputRequired("Enter the start time, e.g. 14:00.")])
+    minutes = WholeNumberField("Length in minutes", validators=[
+        InputRequired("Enter the length in minutes."),
+        NumberRange(15, 480, "Enter between 15 and 480 minutes.")])
+    notes = TextAreaField("Notes (optional)", validators=[
+        Length(max=2000, message="Keep this under 2000 characters.")])
+
+
+class ActionForm(FlaskForm):
+    """A bare POST (confirm, decline) with CSRF and where to go back to."""
+
+    next = HiddenField()
