@@ -295,6 +295,34 @@ def requeue_round(round_id: int, actor: Person) -> MatchingRound:
         raise
 
 
+def cli_round(policy: str, time_limit: float | None, system_name: str | None = None,
+              by_email: str | None = None) -> MatchingRound:
+    """For ``flask match run``: start a round over every open request and run it now."""
+    from hexqi.models import System
+
+    systems = db.session.scalars(sa.select(System).order_by(System.id)).all()
+    if system_name:
+        systems = [s for s in systems if s.name == system_name]
+    if len(systems) != 1:
+        raise InvalidInput("Name the system with --system." if systems
+                           else "No such system; check the name (or run the demo first).")
+    system_id = systems[0].id
+    leads = (sa.select(Person).join(Person.organisation).join(PersonRole)
+             .where(Organisation.system_id == system_id, PersonRole.role == Role.SYSTEM_LEAD)
+             .order_by(Person.id))
+    if by_email:
+        leads = leads.where(Person.email == by_email.strip().lower())
+    actor = db.session.scalars(leads).first()
+    if actor is None:
+        raise InvalidInput("No system lead found to start the round; pass --by EMAIL.")
+    ids = list(db.session.scalars(open_requests(system_id)
+                                  .with_only_columns(SupportRequest.id).order_by(None)))
+    if not ids:
+        raise InvalidInput("There are no open requests to match.")
+    rnd = start_round(system_id, actor, ids, policy)
+    return run_round(rnd.id, time_limit=time_limit)
+
+
 # ------------------------------------------------------------------ the problem
 
 
@@ -452,6 +480,17 @@ def run_round(round_id: int, time_limit: float | None = None) -> MatchingRound:
         return get_round(round_id)
 
 
+def fail_round(round_id: int, message: str) -> None:
+    """Mark a queued round failed (e.g. the background queue could not be reached)."""
+    db.session.rollback()
+    with db.engine.begin() as conn:
+        conn.execute(sa.update(MatchingRound)
+                     .where(MatchingRound.id == round_id,
+                            MatchingRound.status == RoundStatus.QUEUED)
+                     .values(status=RoundStatus.FAILED, message=message[:480]))
+    db.session.expire_all()
+
+
 def _failure(exc: Exception) -> str:
     """A message for the lead: the matcher's input errors and our domain errors are written
     for people; anything else is summarised (the traceback goes to the log)."""
@@ -598,6 +637,15 @@ def remove_proposal(round_id: int, request_id: int, actor: Person) -> None:
     except Exception:
         db.session.rollback()
         raise
+
+
+def open_round_requests(rnd: MatchingRound) -> list[SupportRequest]:
+    """The round's requests that are still open (a lead may propose a coach by hand)."""
+    return list(db.session.scalars(
+        sa.select(SupportRequest).where(SupportRequest.id.in_(rnd.request_ids or []),
+                                        SupportRequest.status == RequestStatus.OPEN)
+        .options(joinedload(SupportRequest.team).joinedload(Team.organisation))
+        .order_by(SupportRequest.id)))
 
 
 def proposals(round_id: int) -> sa.Select[tuple[Match]]:

@@ -1,0 +1,342 @@
+"""Administration: partner organisations, people's roles and the credit floor (system leads);
+coaches' protected time and the hours an organisation's staff gave (organisation admins).
+
+Rules
+-----
+* A system lead manages only their own system; nobody can remove their own system-lead role.
+* The credit floor is a whole number of hours, 0 or below (down to -1,000).
+* Dosing targets are percentages 0-100 that add up to at most 100.
+* Approved protected time is a whole number of hours from 0 up to what the coach offers
+  (``capacity_hours``). If the coach later offers less, ``CoachProfile.usable_hours`` caps it.
+* "Hours given" by an organisation's staff in a month = posted session and training transfers
+  crediting its people's accounts that month, less posted reversals of those. "Released" is the
+  protected time approved now (approvals are not kept as history, so every month shows it).
+
+Public functions that change data commit, or roll back and re-raise.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, joinedload
+
+from hexqi.extensions import db
+from hexqi.models import (
+    Account,
+    CoachProfile,
+    Organisation,
+    OrgKind,
+    Person,
+    PersonRole,
+    Role,
+    System,
+    Transfer,
+    TransferKind,
+    utcnow,
+)
+from hexqi.services.errors import Forbidden, InvalidInput, NotFound
+
+MIN_FLOOR_HOURS = -1000
+MAX_APPROVED_HOURS = 744  # the hours in a month: a clear upper limit for bad input
+GIVEN_KINDS = (TransferKind.SESSION, TransferKind.TRAINING)
+
+
+def _lead(actor: Person, system_id: int) -> None:
+    if not actor.has_role(Role.SYSTEM_LEAD) or actor.organisation.system_id != system_id:
+        raise Forbidden("Only a system lead of this system can do that.")
+
+
+# --- organisations ------------------------------------------------------------------------
+
+def organisations(system_id: int) -> sa.Select[tuple[Organisation]]:
+    return (sa.select(Organisation).where(Organisation.system_id == system_id)
+            .order_by(Organisation.active.desc(), Organisation.name))
+
+
+def get_organisation(system_id: int, org_id: int) -> Organisation:
+    org = db.session.get(Organisation, org_id)
+    if org is None or org.system_id != system_id:
+        raise NotFound("There is no such organisation.")
+    return org
+
+
+def _slug(name: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:70] or "organisation"
+    slug, n = base, 1
+    while db.session.scalar(sa.select(Organisation.id).where(Organisation.slug == slug)):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _pct(value: Any, field: str) -> float:
+    try:
+        number = float(Decimal(str(value)))
+    except (ArithmeticError, ValueError, TypeError):
+        raise InvalidInput("Enter a percentage from 0 to 100.", field=field) from None
+    if not 0 <= number <= 100:
+        raise InvalidInput("Enter a percentage from 0 to 100.", field=field)
+    return round(number, 1)
+
+
+def save_organisation(system_id: int, actor: Person, org_id: int | None, *, name: str,
+                      kind: str, locality: str = "", active: bool = True,
+                      staff_headcount: int = 0, target_learn_pct: Any = 0,
+                      target_live_pct: Any = 0, target_lead_pct: Any = 0) -> Organisation:
+    """Add (``org_id`` None) or edit a partner organisation. Commits."""
+    try:
+        _lead(actor, system_id)
+        org = get_organisation(system_id, org_id) if org_id else None
+        name = " ".join((name or "").split())
+        if not name:
+            raise InvalidInput("Enter the organisation's name.", field="name")
+        if len(name) > 200:
+            raise InvalidInput("Keep the name under 200 characters.", field="name")
+        clash = db.session.scalar(sa.select(Organisation.id).where(
+            sa.func.lower(Organisation.name) == name.lower()))
+        if clash and (org is None or clash != org.id):
+            raise InvalidInput("An organisation with this name already exists.", field="name")
+        try:
+            org_kind = OrgKind(kind)
+        except ValueError:
+            raise InvalidInput("Choose the kind of organisation.", field="kind") from None
+        if isinstance(staff_headcount, bool) or not isinstance(staff_headcount, int) \
+                or staff_headcount < 0:
+            raise InvalidInput("Enter the headcount as a whole number, 0 or more.",
+                               field="staff_headcount")
+        targets = {f: _pct(v, f) for f, v in (("target_learn_pct", target_learn_pct),
+                                               ("target_live_pct", target_live_pct),
+                                               ("target_lead_pct", target_lead_pct))}
+        if sum(targets.values()) > 100:
+            raise InvalidInput("The three tier targets add up to more than 100% of staff.",
+                               field="target_lead_pct")
+        if org is None:
+            org = Organisation(system_id=system_id, name=name, slug=_slug(name), kind=org_kind)
+            db.session.add(org)
+        org.name, org.kind = name, org_kind
+        org.locality = " ".join((locality or "").split())[:120]
+        org.active = bool(active)
+        org.staff_headcount = staff_headcount
+        for field, value in targets.items():
+            setattr(org, field, value)
+        db.session.commit()
+        return org
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+# --- people and roles ---------------------------------------------------------------------
+
+def people(system_id: int, query: str = "") -> sa.Select[tuple[Person]]:
+    stmt = (sa.select(Person).join(Person.organisation)
+            .where(Organisation.system_id == system_id)
+            .options(joinedload(Person.organisation))
+            .order_by(Person.name, Person.id))
+    words = (query or "").strip().lower().split()
+    for word in words[:5]:
+        like = f"%{word.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(sa.or_(sa.func.lower(Person.name).like(like),
+                                 Person.email.like(like)))
+    return stmt
+
+
+def _person_in(system_id: int, person_id: int) -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None or person.organisation.system_id != system_id:
+        raise NotFound("There is no such person.")
+    return person
+
+
+def _role(role: Any) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise InvalidInput("Choose a role.", field="role") from None
+
+
+def grant_role(system_id: int, actor: Person, person_id: int, role: Any) -> Person:
+    try:
+        _lead(actor, system_id)
+        person, chosen = _person_in(system_id, person_id), _role(role)
+        person.add_role(chosen)
+        db.session.commit()
+        return person
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def revoke_role(system_id: int, actor: Person, person_id: int, role: Any) -> Person:
+    try:
+        _lead(actor, system_id)
+        person, chosen = _person_in(system_id, person_id), _role(role)
+        if person.id == actor.id and chosen == Role.SYSTEM_LEAD:
+            raise InvalidInput("You cannot remove your own system lead role; ask another "
+                               "system lead.", field="role")
+        db.session.execute(sa.delete(PersonRole).where(PersonRole.person_id == person.id,
+                                                       PersonRole.role == chosen))
+        db.session.commit()
+        db.session.expire(person, ["role_rows"])
+        return person
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+# --- the credit floor ---------------------------------------------------------------------
+
+def set_credit_floor(system_id: int, actor: Person, hours: Any) -> System:
+    """The lowest balance an account may reach, in whole hours (0 or below). Commits."""
+    try:
+        _lead(actor, system_id)
+        if isinstance(hours, bool) or not isinstance(hours, int):
+            raise InvalidInput("Enter the floor in whole hours, for example -20.", field="hours")
+        if hours > 0:
+            raise InvalidInput("The floor must be 0 or below: it is how far into debt an "
+                               "account may go.", field="hours")
+        if hours < MIN_FLOOR_HOURS:
+            raise InvalidInput(f"The floor cannot be below {MIN_FLOOR_HOURS} hours.",
+                               field="hours")
+        system = db.session.get(System, system_id)
+        if system is None:
+            raise NotFound("There is no such system.")
+        system.credit_floor_minutes = hours * 60
+        db.session.commit()
+        return system
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+# --- organisation admins: protected time ----------------------------------------------------
+
+def _org_admin(actor: Person) -> int:
+    if not actor.has_role(Role.ORG_ADMIN):
+        raise Forbidden("Only an organisation admin can approve protected time.")
+    return actor.organisation_id
+
+
+def org_coaches(org_id: int) -> sa.Select[tuple[CoachProfile]]:
+    """Coach profiles of the organisation's people who hold the coach role."""
+    is_coach = (sa.select(PersonRole.person_id)
+                .where(PersonRole.person_id == Person.id, PersonRole.role == Role.COACH)
+                .exists())
+    return (sa.select(CoachProfile).join(CoachProfile.person)
+            .where(Person.organisation_id == org_id, is_coach)
+            .options(joinedload(CoachProfile.person))
+            .order_by(Person.name, Person.id))
+
+
+def approve_hours(actor: Person, person_id: int, hours: Any) -> CoachProfile:
+    """Set the monthly protected time the organisation releases for one of its coaches."""
+    try:
+        org_id = _org_admin(actor)
+        profile = db.session.scalar(sa.select(CoachProfile).join(CoachProfile.person).where(
+            CoachProfile.person_id == person_id, Person.organisation_id == org_id))
+        if profile is None:
+            raise NotFound("There is no such coach in your organisation.")
+        if isinstance(hours, bool) or not isinstance(hours, int):
+            raise InvalidInput("Enter whole hours per month, for example 4.",
+                               field="approved_hours")
+        if hours < 0 or hours > min(profile.capacity_hours, MAX_APPROVED_HOURS):
+            raise InvalidInput(f"Approve between 0 and the {profile.capacity_hours} hours a "
+                               f"month {profile.person.name} offers.", field="approved_hours")
+        profile.approved_hours = hours
+        db.session.commit()
+        return profile
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _month_key(column: Any) -> Any:
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.to_char(column, "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column)
+
+
+def _months(count: int, today: date) -> list[str]:
+    year, month = today.year, today.month
+    out = []
+    for _ in range(count):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return out
+
+
+@dataclass(frozen=True)
+class MonthHours:
+    month: str  # "YYYY-MM"
+    given_minutes: int
+    released_hours: int
+
+    @property
+    def label(self) -> str:
+        return datetime.strptime(self.month, "%Y-%m").strftime("%B %Y")
+
+
+def given_by_person(person_ids: list[int], since: datetime) -> dict[int, int]:
+    """Minutes each person gave (session + training credits less their reversals) since."""
+    if not person_ids:
+        return {}
+    original = aliased(Transfer)
+    credits = (sa.select(Account.person_id, sa.func.sum(Transfer.minutes))
+               .join(Transfer, Transfer.credit_account_id == Account.id)
+               .where(Account.person_id.in_(person_ids), Transfer.kind.in_(GIVEN_KINDS),
+                      Transfer.created_at >= since)
+               .group_by(Account.person_id))
+    reversals = (sa.select(Account.person_id, sa.func.sum(Transfer.minutes))
+                 .join(Transfer, Transfer.debit_account_id == Account.id)
+                 .join(original, original.id == Transfer.reverses_id)
+                 .where(Account.person_id.in_(person_ids),
+                        Transfer.kind == TransferKind.REVERSAL,
+                        original.kind.in_(GIVEN_KINDS), Transfer.created_at >= since)
+                 .group_by(Account.person_id))
+    out: dict[int, int] = {pid: int(m or 0) for pid, m in db.session.execute(credits)}
+    for pid, minutes in db.session.execute(reversals):
+        out[pid] = out.get(pid, 0) - int(minutes or 0)
+    return out
+
+
+def hours_by_month(org_id: int, months: int = 6, today: date | None = None) -> list[MonthHours]:
+    """The organisation's staff: hours given per month against the protected time released."""
+    today = today or utcnow().date()
+    keys = _months(max(1, min(months, 24)), today)
+    since = datetime.strptime(keys[-1], "%Y-%m")
+    people_accounts = (sa.select(Account.id).join(Account.person)
+                       .where(Person.organisation_id == org_id))
+    month = _month_key(Transfer.created_at)
+    given = dict(db.session.execute(
+        sa.select(month, sa.func.sum(Transfer.minutes))
+        .where(Transfer.credit_account_id.in_(people_accounts),
+               Transfer.kind.in_(GIVEN_KINDS), Transfer.created_at >= since)
+        .group_by(month)).all())
+    original = aliased(Transfer)
+    for key, minutes in db.session.execute(
+            sa.select(month, sa.func.sum(Transfer.minutes))
+            .join(original, original.id == Transfer.reverses_id)
+            .where(Transfer.debit_account_id.in_(people_accounts),
+                   Transfer.kind == TransferKind.REVERSAL, original.kind.in_(GIVEN_KINDS),
+                   Transfer.created_at >= since)
+            .group_by(month)):
+        given[key] = int(given.get(key) or 0) - int(minutes or 0)
+    released = released_hours(org_id)
+    return [MonthHours(k, int(given.get(k) or 0), released) for k in keys]
+
+
+def released_hours(org_id: int) -> int:
+    """Protected time approved now for the organisation's coaches (capped by what they offer)."""
+    stmt = org_coaches(org_id).options().with_only_columns(sa.func.coalesce(sa.func.sum(
+        sa.case((CoachProfile.approved_hours.is_(None), 0),
+                else_=sa.func.min(CoachProfile.approved_hours, CoachProfile.capacity_hours)
+                if db.engine.dialect.name == "sqlite"
+                else sa.func.least(CoachProfile.approved_hours, CoachProfile.capacity_hours))),
+        0)).order_by(None)
+    return int(db.session.scalar(stmt) or 0)
