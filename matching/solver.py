@@ -119,9 +119,16 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
         if cand.key(m) > best.key(m):
             best = cand
     if best.coverage(m) < bound and m.n_pairs and m.n_pairs <= MIP_MAX_PAIRS:
+        if guide is not None:
+            clock.report(0.5, "large-neighbourhood search")
+            lns_budget = Budget(work=max(1, int(tl))) if det else \
+                Budget(clock.t0 + clock.elapsed() + 0.3 * clock.left())
+            best = lns(m, best, guide, lns_budget, params.seed, det,
+                       group_size=max(20, m.n_coaches // 5), sub_time=1.0)
+            stats["lns_coverage"] = best.coverage(m)
         clock.report(0.6, "MIP search")
-        remaining = clock.left() - 0.05 * tl - _finish_estimate(m)
-        if det or remaining > 0.5:
+        remaining = clock.left() - 0.08 * tl - _finish_estimate(m)
+        if det or remaining > 0.3:
             nodes = int(max(1, 60 * tl)) if det else None
             out = solve_mip(m, m.combined_weight(), None if det else remaining, nodes, best,
                             seed=params.seed)
@@ -137,7 +144,7 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
     elif best.coverage(m) < bound and guide is not None:
         clock.report(0.6, "large-neighbourhood search")
         lns_budget = Budget(work=max(1, int(tl * 2))) if det else \
-            Budget(clock.t0 + tl - 0.05 * tl - _finish_estimate(m))
+            Budget(clock.t0 + tl - 0.08 * tl - _finish_estimate(m))
         best = lns(m, best, guide, lns_budget, params.seed, det,
                    progress=lambda k, cov: clock.report(
                        0.6 + 0.35 * clock.elapsed() / tl, f"LNS pass {k}, coverage {cov}"))
