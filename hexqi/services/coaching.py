@@ -1,0 +1,396 @@
+"""The coach's side: profile and availability, pausing, answering proposals, and the
+figures on the coach dashboard.
+
+Public functions that change data commit, or roll back and re-raise. Rule breaks raise
+``InvalidInput(message, field=...)`` naming the form field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import selectinload
+
+from hexqi.extensions import db
+from hexqi.models import (
+    Account,
+    CoachAbsence,
+    CoachingSession,
+    CoachProfile,
+    CoachSkill,
+    CoachSlot,
+    Match,
+    MatchStatus,
+    Organisation,
+    PendingStatus,
+    PendingTransfer,
+    Person,
+    PersonRole,
+    RequestSkill,
+    RequestStatus,
+    Role,
+    SessionStatus,
+    Skill,
+    SupportRequest,
+    Team,
+    Transfer,
+    TransferKind,
+    utcnow,
+)
+from hexqi.models.common import SLOTS
+from hexqi.services.errors import Conflict, InvalidInput, NotFound
+from hexqi.services.notify import notify
+from hexqi.services.requests import set_status
+
+MAX_CAPACITY_HOURS = 160
+MAX_TEAMS = 20
+MAX_TRAVEL_KM = 500
+
+
+@dataclass
+class ProfileInput:
+    """What the profile form says; the service checks every rule again."""
+
+    skills: dict[str, int]  # slug -> level 1..3 (skills left out are not offered)
+    capacity_hours: int
+    max_teams: int
+    virtual: bool
+    in_person: bool
+    slots: list[str] = field(default_factory=list)
+    base_location: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    travel_km: int = 0
+    bio: str = ""
+
+
+def taxonomy() -> list[Skill]:
+    return list(db.session.scalars(sa.select(Skill).order_by(Skill.name)))
+
+
+def _profile_query(person_id: int) -> sa.Select[tuple[CoachProfile]]:
+    return (sa.select(CoachProfile).where(CoachProfile.person_id == person_id)
+            .options(selectinload(CoachProfile.skills).selectinload(CoachSkill.skill),
+                     selectinload(CoachProfile.slots), selectinload(CoachProfile.absences)))
+
+
+def get_profile(person: Person) -> CoachProfile | None:
+    return db.session.scalar(_profile_query(person.id))
+
+
+def ensure_profile(person: Person) -> CoachProfile:
+    """The coach's profile, created (empty, not yet approved) on first visit."""
+    if not person.has_role(Role.COACH):
+        raise NotFound("Only coaches have a coach profile.")
+    profile = get_profile(person)
+    if profile is not None:
+        return profile
+    try:
+        profile = CoachProfile(person_id=person.id, capacity_hours=4, max_teams=2,
+                               virtual=True, in_person=False)
+        db.session.add(profile)
+        db.session.commit()
+    except sa.exc.IntegrityError:  # created a moment ago in another tab
+        db.session.rollback()
+    except Exception:
+        db.session.rollback()
+        raise
+    found = get_profile(person)
+    assert found is not None
+    return found
+
+
+def _check_profile(data: ProfileInput) -> dict[str, Skill]:
+    known = {s.slug: s for s in taxonomy()}
+    for slug, level in data.skills.items():
+        if slug not in known:
+            raise InvalidInput("Choose skills from the list.", field=f"skill_{slug}")
+        if level not in (1, 2, 3):
+            raise InvalidInput("Choose a level from 1 to 3, or leave the skill out.",
+                               field=f"skill_{slug}")
+    if not data.skills:
+        raise InvalidInput("Choose at least one skill you can coach.", field="skills")
+    if not 0 <= data.capacity_hours <= MAX_CAPACITY_HOURS:
+        raise InvalidInput(f"Enter hours from 0 to {MAX_CAPACITY_HOURS} a month.",
+                           field="capacity_hours")
+    if not 1 <= data.max_teams <= MAX_TEAMS:
+        raise InvalidInput(f"Enter a number of teams from 1 to {MAX_TEAMS}.", field="max_teams")
+    if not (data.virtual or data.in_person):
+        raise InvalidInput("Choose virtual, in person, or both.", field="virtual")
+    bad = [s for s in data.slots if s not in SLOTS]
+    if bad:
+        raise InvalidInput("Choose half-days from the grid.", field="slots")
+    if (data.latitude is None) != (data.longitude is None):
+        raise InvalidInput("Enter both latitude and longitude, or neither.", field="latitude")
+    if data.latitude is not None and not -90 <= data.latitude <= 90:
+        raise InvalidInput("Latitude is between -90 and 90.", field="latitude")
+    if data.longitude is not None and not -180 <= data.longitude <= 180:
+        raise InvalidInput("Longitude is between -180 and 180.", field="longitude")
+    if not 0 <= data.travel_km <= MAX_TRAVEL_KM:
+        raise InvalidInput(f"Enter a distance from 0 to {MAX_TRAVEL_KM} km.", field="travel_km")
+    if data.in_person and data.travel_km > 0 and data.latitude is None and \
+            not data.base_location.strip():
+        raise InvalidInput("Say where you are based so we can work out travel.",
+                           field="base_location")
+    if len(data.base_location) > 120:
+        raise InvalidInput("Keep the place name under 120 characters.", field="base_location")
+    return known
+
+
+def update_profile(person: Person, data: ProfileInput) -> CoachProfile:
+    """Replace the coach's skills, capacity, modes, location and weekly half-days."""
+    known = _check_profile(data)
+    profile = ensure_profile(person)
+    try:
+        by_skill = {cs.skill_id: cs for cs in profile.skills}
+        wanted = {known[slug].id: level for slug, level in data.skills.items()}
+        for skill_id, row in list(by_skill.items()):
+            if skill_id not in wanted:
+                profile.skills.remove(row)
+            else:
+                row.level = wanted[skill_id]
+        for skill_id, level in wanted.items():
+            if skill_id not in by_skill:
+                profile.skills.append(CoachSkill(skill_id=skill_id, level=level))
+        have = {s.slot: s for s in profile.slots}
+        for slot, row in have.items():
+            if slot not in data.slots:
+                profile.slots.remove(row)
+        for slot in dict.fromkeys(data.slots):
+            if slot not in have:
+                profile.slots.append(CoachSlot(slot=slot))
+        profile.capacity_hours = data.capacity_hours
+        profile.max_teams = data.max_teams
+        profile.virtual = data.virtual
+        profile.in_person = data.in_person
+        profile.base_location = data.base_location.strip()
+        profile.latitude = data.latitude
+        profile.longitude = data.longitude
+        profile.travel_km = data.travel_km
+        profile.bio = data.bio.strip()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return profile
+
+
+def add_absence(person: Person, starts_on: date, ends_on: date) -> CoachAbsence:
+    if ends_on < starts_on:
+        raise InvalidInput("The last day away must be on or after the first day.",
+                           field="ends_on")
+    if ends_on < date.today():
+        raise InvalidInput("These dates are in the past; enter dates still to come.",
+                           field="ends_on")
+    profile = ensure_profile(person)
+    try:
+        absence = CoachAbsence(profile_id=profile.id, starts_on=starts_on, ends_on=ends_on)
+        db.session.add(absence)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return absence
+
+
+def remove_absence(person: Person, absence_id: int) -> None:
+    profile = ensure_profile(person)
+    absence = db.session.get(CoachAbsence, absence_id)
+    if absence is None or absence.profile_id != profile.id:
+        raise NotFound("No such dates away.")
+    try:
+        db.session.delete(absence)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def set_paused(person: Person, paused: bool) -> CoachProfile:
+    """A paused coach is left out of matching rounds until they resume."""
+    profile = ensure_profile(person)
+    try:
+        profile.paused = paused
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return profile
+
+
+# --- proposals ----------------------------------------------------------------------------
+
+def _request_options() -> list[sa.orm.interfaces.LoaderOption]:
+    return [
+        selectinload(Match.request).selectinload(SupportRequest.team)
+        .selectinload(Team.organisation),
+        selectinload(Match.request).selectinload(SupportRequest.project),
+        selectinload(Match.request).selectinload(SupportRequest.skills)
+        .selectinload(RequestSkill.skill),
+        selectinload(Match.request).selectinload(SupportRequest.slots),
+    ]
+
+
+def own_match(match_id: int, coach: Person) -> Match:
+    """The coach's own published match, or NotFound (someone else's answers the same)."""
+    match = db.session.scalar(sa.select(Match).where(Match.id == match_id)
+                              .options(*_request_options()))
+    if match is None or match.coach_id != coach.id or not match.published:
+        raise NotFound("No such match.")
+    return match
+
+
+def proposals_for(coach: Person) -> list[Match]:
+    return list(db.session.scalars(
+        sa.select(Match)
+        .where(Match.coach_id == coach.id, Match.published.is_(True),
+               Match.status == MatchStatus.PROPOSED)
+        .options(*_request_options()).order_by(Match.created_at, Match.id)))
+
+
+def accepted_matches(coach: Person) -> list[Match]:
+    return list(db.session.scalars(
+        sa.select(Match)
+        .where(Match.coach_id == coach.id, Match.published.is_(True),
+               Match.status == MatchStatus.ACCEPTED)
+        .options(*_request_options()).order_by(Match.decided_at.desc(), Match.id.desc())))
+
+
+def _set_request_status(request: SupportRequest, to_status: RequestStatus, actor: Person,
+                        note: str) -> None:
+    set_status(request, to_status, actor, note=note, commit=False)
+
+
+def _system_leads(org: Organisation) -> list[Person]:
+    return list(db.session.scalars(
+        sa.select(Person).join(Person.role_rows).join(Person.organisation)
+        .where(Organisation.system_id == org.system_id, Person.active.is_(True),
+               PersonRole.role == Role.SYSTEM_LEAD)
+        .order_by(Person.id)))
+
+
+def accept_proposal(match_id: int, coach: Person) -> Match:
+    """The coach takes the team on: the match is accepted and the request becomes active."""
+    match = own_match(match_id, coach)
+    if match.status is not MatchStatus.PROPOSED:
+        raise Conflict(f"You have already {match.status.value} this proposal.")
+    request = match.request
+    if request.status not in (RequestStatus.OPEN, RequestStatus.MATCHED):
+        raise Conflict(f"This request is {request.status.value}; it no longer needs a coach.")
+    try:
+        match.status = MatchStatus.ACCEPTED
+        match.decided_at = utcnow()
+        if request.status is RequestStatus.OPEN:
+            _set_request_status(request, RequestStatus.MATCHED, coach,
+                                note=f"Proposed to {coach.name}")
+        _set_request_status(request, RequestStatus.ACTIVE, coach,
+                            note=f"{coach.name} accepted the proposal")
+        body = (f"{coach.name} ({coach.organisation.name}) accepted your request "
+                f"\"{request.project.title}\". They will be in touch to arrange a first "
+                "session.")
+        for member in request.team.members:
+            notify(member.person, "Your coach accepted", body)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return match
+
+
+def decline_proposal(match_id: int, coach: Person, reason: str = "") -> Match:
+    """The coach says no: the request goes back to open and system leads are told."""
+    match = own_match(match_id, coach)
+    if match.status is not MatchStatus.PROPOSED:
+        raise Conflict(f"You have already {match.status.value} this proposal.")
+    reason = " ".join(reason.split())[:300]
+    request = match.request
+    try:
+        match.status = MatchStatus.DECLINED
+        match.decided_at = utcnow()
+        if request.status is RequestStatus.MATCHED:
+            note = f"{coach.name} declined the proposal" + (f": {reason}" if reason else "")
+            _set_request_status(request, RequestStatus.OPEN, coach, note=note)
+        body = (f"{coach.name} declined the proposal to coach {request.team.name} "
+                f"({request.team.organisation.name}) on \"{request.project.title}\"."
+                + (f"\nReason: {reason}" if reason else "")
+                + "\nThe request is open again; you can match it in the next round or by hand.")
+        for lead in _system_leads(request.team.organisation):
+            notify(lead, "A coach declined a proposal", body)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return match
+
+
+# --- dashboard figures --------------------------------------------------------------------
+
+@dataclass
+class CoachFigures:
+    account_id: int | None
+    balance: int  # minutes
+    given_this_month: int  # minutes, posted session transfers credited to the coach
+    pending_minutes: int  # logged, awaiting confirmation
+    capacity_hours: int
+    approved_hours: int | None
+
+
+def month_start(now: datetime | None = None) -> datetime:
+    now = now or utcnow()
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def account_id_of(person: Person) -> int | None:
+    """The person's ledger account, without creating one on a read."""
+    return db.session.scalar(sa.select(Account.id).where(Account.person_id == person.id))
+
+
+def coach_figures(coach: Person, profile: CoachProfile, now: datetime | None = None
+                  ) -> CoachFigures:
+    from hexqi.services import ledger
+
+    account_id = account_id_of(coach)
+    balance = given = pending = 0
+    if account_id is not None:
+        balance = ledger.balance(account_id)
+        given = db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Transfer.minutes), 0))
+            .where(Transfer.credit_account_id == account_id,
+                   Transfer.kind == TransferKind.SESSION,
+                   Transfer.created_at >= month_start(now))) or 0
+        pending = db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(PendingTransfer.minutes), 0))
+            .where(PendingTransfer.credit_account_id == account_id,
+                   PendingTransfer.status == PendingStatus.PENDING)) or 0
+    return CoachFigures(account_id, int(balance), int(given), int(pending),
+                        profile.capacity_hours, profile.approved_hours)
+
+
+def upcoming_sessions(coach: Person, now: datetime | None = None, limit: int = 10
+                      ) -> list[CoachingSession]:
+    return list(db.session.scalars(
+        sa.select(CoachingSession).join(CoachingSession.match)
+        .where(Match.coach_id == coach.id, CoachingSession.status == SessionStatus.SCHEDULED,
+               CoachingSession.starts_at >= (now or utcnow()))
+        .options(selectinload(CoachingSession.match).selectinload(Match.request)
+                 .selectinload(SupportRequest.team).selectinload(Team.organisation),
+                 selectinload(CoachingSession.match).selectinload(Match.request)
+                 .selectinload(SupportRequest.project))
+        .order_by(CoachingSession.starts_at).limit(limit)))
+
+
+def transfer_history(account_id: int | None, page: int, per_page: int) -> Pagination:
+    """A page of the account's posted transfers, newest first (``db.paginate``)."""
+    owners = (Account.person, Account.team, Account.organisation, Account.system)
+    query = (sa.select(Transfer)
+             .where(sa.or_(Transfer.debit_account_id == account_id,
+                           Transfer.credit_account_id == account_id))
+             .options(*[selectinload(Transfer.debit_account).selectinload(o) for o in owners],
+                      *[selectinload(Transfer.credit_account).selectinload(o) for o in owners])
+             .order_by(Transfer.created_at.desc(), Transfer.id.desc()))
+    if account_id is None:
+        query = query.where(sa.false())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
