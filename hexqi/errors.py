@@ -8,8 +8,9 @@ Conflict 409, InvalidInput 400) after rolling the session back.
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from hexqi.extensions import db
@@ -33,6 +34,11 @@ FRIENDLY: dict[int, tuple[str, str]] = {
           "Something went wrong on our side and nothing was saved. Please try again."),
 }
 CSRF_MESSAGE = "Your form expired; please try again."
+_BARE_PAGE = ('<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
+              '<meta name="viewport" content="width=device-width, initial-scale=1">'
+              '<title>{title} · HexQI</title></head><body><main id="main">'
+              '<p>Error {code}</p><h1>{title}</h1><p>{message}</p>'
+              '<p><a href="/">Go to the home page</a></p></main></body></html>')
 _DOMAIN_CODES: list[tuple[type[DomainError], int]] = [
     (NotFound, 404), (Forbidden, 403), (Conflict, 409), (InvalidInput, 400)]
 
@@ -50,8 +56,12 @@ def error_response(code: int, title: str | None = None, message: str | None = No
     if _wants_json():
         response = jsonify(error=title, message=message)
     else:
-        response = make_response(render_template("errors/error.html", code=code, title=title,
-                                                 message=message))
+        try:
+            html = render_template("errors/error.html", code=code, title=title, message=message)
+        except Exception:  # e.g. the database is down and the layout cannot load the person
+            current_app.logger.exception("could not render the error page")
+            html = _BARE_PAGE.format(code=code, title=escape(title), message=escape(message))
+        response = make_response(html)
     response.status_code = code
     for name, value in headers or []:
         if name.lower() != "content-type":

@@ -116,3 +116,17 @@ def test_placeholder_pages_use_the_layout(app, client):
     assert "<title>My organisation · HexQI</title>" in page
     assert "<h1>My organisation</h1>" in page
     assert 'class="empty-state"' in page
+
+
+def test_if_even_the_error_page_fails_a_bare_page_answers(app, client, monkeypatch):
+    import hexqi.errors
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("layout could not load")
+
+    monkeypatch.setattr(hexqi.errors, "render_template", broken)
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    page = text(response)
+    assert "<h1>Page not found</h1>" in page and 'href="/"' in page
+    assert "layout could not load" not in page
