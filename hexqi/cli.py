@@ -148,3 +148,10 @@ def demo_command(seed: int, scale: float, if_empty: bool, reset: bool) -> None:
         f"{n} {name.replace('_', ' ')}" for name, n in summary.counts.items()))
     click.echo("")
     click.echo(demo.login_table(summary))
+
+
+# -- report (owned by the reports engineer) ---------------------------------------------------
+
+from hexqi.reports.cli import report_cli  # noqa: E402
+
+bp.cli.add_command(report_cli)

@@ -21,5 +21,7 @@ class PeriodForm(FlaskForm):
 
 
 class HoursForm(PeriodForm):
-    group = SelectField("Group organisations by", choices=[SelectChoice(k, v) for k, v in GROUPS.items()],
-                        default="kind", validators=[Optional()])
+    # An unknown value falls back to "kind" in the view rather than failing the page.
+    group = SelectField("Group organisations by",
+                        choices=[SelectChoice(k, v) for k, v in GROUPS.items()],
+                        default="kind", validators=[Optional()], validate_choice=False)
