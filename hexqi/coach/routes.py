@@ -27,7 +27,7 @@ from hexqi.coach.forms import (
     to_utc,
 )
 from hexqi.main.forms import show_error
-from hexqi.models import Person, Role, SessionStatus
+from hexqi.models import Person, Role, SessionStatus, utcnow
 from hexqi.models.common import SLOTS
 from hexqi.services import coaching, sessions, training
 from hexqi.services.errors import DomainError, InvalidInput, NotFound
@@ -90,12 +90,12 @@ def dashboard() -> str:
     me = _me()
     profile = coaching.ensure_profile(me)
     figures = coaching.coach_figures(me, profile)
+    proposals, matches = coaching.proposals_and_teams(me)
+    history, other_party = coaching.transfer_history(figures.account_id, _page(), _per_page())
     return render_template(
         "coach/dashboard.html", title="My coaching", profile=profile, figures=figures,
-        proposals=coaching.proposals_for(me), matches=coaching.accepted_matches(me),
-        upcoming=coaching.upcoming_sessions(me), to_confirm=sessions.sessions_to_confirm(me),
-        history=coaching.transfer_history(figures.account_id, _page(), _per_page()),
-        decline_form=DeclineForm())
+        proposals=proposals, matches=matches, upcoming=coaching.upcoming_sessions(me),
+        to_confirm=sessions.sessions_to_confirm(me), history=history, other_party=other_party)
 
 
 @bp.post("/proposals/<int:match_id>/accept")
@@ -221,7 +221,8 @@ def _accepted_match(match_id: int) -> Any:
 def _render_match(match: Any, schedule_form: ScheduleForm, log_form: LogSessionForm,
                   status: int = 200) -> tuple[str, int]:
     rows = sessions.match_sessions(match.id, _me())
-    scheduled = [s for s, _p in rows if s.status is SessionStatus.SCHEDULED]
+    now = utcnow()
+    scheduled = [s for s, _p in rows if s.status is SessionStatus.SCHEDULED and s.starts_at <= now]
     log_form.session_id.choices = [SelectChoice("", "A session not in the diary")] + [
         SelectChoice(str(s.id), f"Scheduled for {uk_time(s.starts_at)}") for s in scheduled]
     return render_template("coach/match.html", title=f"Coaching {match.request.team.name}",

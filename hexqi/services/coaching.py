@@ -35,6 +35,7 @@ from hexqi.models import (
     SessionStatus,
     Skill,
     SupportRequest,
+    System,
     Team,
     Transfer,
     TransferKind,
@@ -243,20 +244,26 @@ def own_match(match_id: int, coach: Person) -> Match:
     return match
 
 
-def proposals_for(coach: Person) -> list[Match]:
+def _published_matches(coach: Person, statuses: tuple[MatchStatus, ...]) -> list[Match]:
     return list(db.session.scalars(
         sa.select(Match)
-        .where(Match.coach_id == coach.id, Match.published.is_(True),
-               Match.status == MatchStatus.PROPOSED)
+        .where(Match.coach_id == coach.id, Match.published.is_(True), Match.status.in_(statuses))
         .options(*_request_options()).order_by(Match.created_at, Match.id)))
 
 
+def proposals_for(coach: Person) -> list[Match]:
+    return _published_matches(coach, (MatchStatus.PROPOSED,))
+
+
 def accepted_matches(coach: Person) -> list[Match]:
-    return list(db.session.scalars(
-        sa.select(Match)
-        .where(Match.coach_id == coach.id, Match.published.is_(True),
-               Match.status == MatchStatus.ACCEPTED)
-        .options(*_request_options()).order_by(Match.decided_at.desc(), Match.id.desc())))
+    return _published_matches(coach, (MatchStatus.ACCEPTED,))
+
+
+def proposals_and_teams(coach: Person) -> tuple[list[Match], list[Match]]:
+    """The coach's waiting proposals and accepted matches, loaded together."""
+    rows = _published_matches(coach, (MatchStatus.PROPOSED, MatchStatus.ACCEPTED))
+    return ([m for m in rows if m.status is MatchStatus.PROPOSED],
+            [m for m in rows if m.status is MatchStatus.ACCEPTED])
 
 
 def _set_request_status(request: SupportRequest, to_status: RequestStatus, actor: Person,
@@ -382,15 +389,30 @@ def upcoming_sessions(coach: Person, now: datetime | None = None, limit: int = 1
         .order_by(CoachingSession.starts_at).limit(limit)))
 
 
-def transfer_history(account_id: int | None, page: int, per_page: int) -> Pagination:
-    """A page of the account's posted transfers, newest first (``db.paginate``)."""
-    owners = (Account.person, Account.team, Account.organisation, Account.system)
+def transfer_history(account_id: int | None, page: int, per_page: int
+                     ) -> tuple[Pagination, dict[int, str]]:
+    """A page of the account's posted transfers, newest first, and for each the name of the
+    other party (person, team, organisation or system), in three queries whatever the page."""
     query = (sa.select(Transfer)
              .where(sa.or_(Transfer.debit_account_id == account_id,
                            Transfer.credit_account_id == account_id))
-             .options(*[selectinload(Transfer.debit_account).selectinload(o) for o in owners],
-                      *[selectinload(Transfer.credit_account).selectinload(o) for o in owners])
              .order_by(Transfer.created_at.desc(), Transfer.id.desc()))
     if account_id is None:
         query = query.where(sa.false())
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    ids = [t.id for t in pagination.items]
+    if not ids:
+        return pagination, {}
+    other = sa.orm.aliased(Account)
+    other_id = sa.case((Transfer.credit_account_id == account_id, Transfer.debit_account_id),
+                       else_=Transfer.credit_account_id)
+    label = sa.func.coalesce(Person.name, Team.name, Organisation.name, System.name)
+    rows = db.session.execute(
+        sa.select(Transfer.id, label)
+        .join(other, other.id == other_id)
+        .outerjoin(Person, Person.id == other.person_id)
+        .outerjoin(Team, Team.id == other.team_id)
+        .outerjoin(Organisation, Organisation.id == other.organisation_id)
+        .outerjoin(System, System.id == other.system_id)
+        .where(Transfer.id.in_(ids)))
+    return pagination, {transfer_id: name or "" for transfer_id, name in rows}

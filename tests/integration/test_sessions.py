@@ -56,7 +56,7 @@ def test_logging_a_held_session_on_the_page_makes_pending_hours(client, app):
         OutboxMessage.to_person_id == scene.member.id, OutboxMessage.subject.like("%confirm%")))
     assert mail is not None
     page = client.get(f"/coach/matches/{scene.match.id}").get_data(as_text=True)
-    assert "Awaiting confirmation" in page and "The team confirms these hours." in page
+    assert "Hours awaiting confirmation" in page and "The team confirms these hours." in page
 
 
 def test_team_member_confirms_the_coachs_log_and_the_hours_post(app):
