@@ -54,7 +54,7 @@ def _lead(actor: Person, system_id: int) -> None:
 
 # --- organisations ------------------------------------------------------------------------
 
-def organisations(system_id: int) -> sa.Select[tuple[Organisation]]:
+def organisations(system_id: int) -> sa.Select[Any]:
     return (sa.select(Organisation).where(Organisation.system_id == system_id)
             .order_by(Organisation.active.desc(), Organisation.name))
 
@@ -134,7 +134,7 @@ def save_organisation(system_id: int, actor: Person, org_id: int | None, *, name
 
 # --- people and roles ---------------------------------------------------------------------
 
-def people(system_id: int, query: str = "") -> sa.Select[tuple[Person]]:
+def people(system_id: int, query: str = "") -> sa.Select[Any]:
     stmt = (sa.select(Person).join(Person.organisation)
             .where(Organisation.system_id == system_id)
             .options(joinedload(Person.organisation))
@@ -223,7 +223,7 @@ def _org_admin(actor: Person) -> int:
     return actor.organisation_id
 
 
-def org_coaches(org_id: int) -> sa.Select[tuple[CoachProfile]]:
+def org_coaches(org_id: int) -> sa.Select[Any]:
     """Coach profiles of the organisation's people who hold the coach role."""
     is_coach = (sa.select(PersonRole.person_id)
                 .where(PersonRole.person_id == Person.id, PersonRole.role == Role.COACH)
@@ -299,9 +299,9 @@ def given_by_person(person_ids: list[int], since: datetime) -> dict[int, int]:
                         Transfer.kind == TransferKind.REVERSAL,
                         original.kind.in_(GIVEN_KINDS), Transfer.created_at >= since)
                  .group_by(Account.person_id))
-    out: dict[int, int] = {pid: int(m or 0) for pid, m in db.session.execute(credits)}
+    out: dict[int, int] = {int(pid or 0): int(m or 0) for pid, m in db.session.execute(credits)}
     for pid, minutes in db.session.execute(reversals):
-        out[pid] = out.get(pid, 0) - int(minutes or 0)
+        out[int(pid or 0)] = out.get(int(pid or 0), 0) - int(minutes or 0)
     return out
 
 
@@ -313,7 +313,7 @@ def hours_by_month(org_id: int, months: int = 6, today: date | None = None) -> l
     people_accounts = (sa.select(Account.id).join(Account.person)
                        .where(Person.organisation_id == org_id))
     month = _month_key(Transfer.created_at)
-    given = dict(db.session.execute(
+    given: dict[str, int] = dict(db.session.execute(
         sa.select(month, sa.func.sum(Transfer.minutes))
         .where(Transfer.credit_account_id.in_(people_accounts),
                Transfer.kind.in_(GIVEN_KINDS), Transfer.created_at >= since)

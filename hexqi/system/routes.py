@@ -108,7 +108,7 @@ def new_round() -> Any:
     chosen: set[int] = set()
     if form.validate_on_submit():
         if form.scope.data == "all":
-            ids = list(db.session.scalars(
+            ids: list[Any] = list(db.session.scalars(
                 rounds.open_requests(sid, org_id, priority)
                 .with_only_columns(rounds.SupportRequest.id).order_by(None)))
         else:
