@@ -88,10 +88,10 @@ def _transaction(work: Callable[[], T]) -> T:
 # --- who may see and act for a team -------------------------------------------------------
 
 def is_member(person: Person, team_id: int) -> bool:
-    return db.session.scalar(
+    return (db.session.scalar(
         sa.select(sa.func.count()).select_from(TeamMember)
         .where(TeamMember.team_id == team_id, TeamMember.person_id == person.id)
-    ) > 0
+    ) or 0) > 0
 
 
 def can_see_team(person: Person, team: Team) -> bool:
@@ -285,7 +285,7 @@ def set_status(request: SupportRequest | int, to_status: RequestStatus | str,
             .where(SupportRequest.id == req.id, SupportRequest.status == current)
             .values(status=to, updated_at=now)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]
         if changed != 1:
             raise Conflict("This request changed meanwhile; reload the page and try again.")
         attributes.set_committed_value(req, "status", to)
@@ -507,7 +507,8 @@ def give_feedback(session_id: int, actor: Person, rating: int, comment: str = ""
             sa.update(CoachingSession)
             .where(CoachingSession.id == session.id, CoachingSession.feedback_rating.is_(None))
             .values(feedback_rating=score, feedback_comment=text)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
         if done != 1:
             raise Conflict("Feedback has already been given for this session.")
         attributes.set_committed_value(session, "feedback_rating", score)

@@ -68,6 +68,7 @@ class _PlainMessage:
 
     invalid = "Enter a valid value."
     process_errors: list[Any]
+    data: Any
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if valuelist and not str(valuelist[0]).strip():
@@ -115,7 +116,9 @@ class RequestForm(FlaskForm):
     """The new request form; ``build_request_form`` adds the team choice and a level select
     per method."""
 
-    team_id = SelectField("Team", coerce=int, validators=[InputRequired("Choose your team.")])
+    # Choices are checked by the service (a team you belong to), in plain words.
+    team_id = SelectField("Team", coerce=int, validate_choice=False,
+                          validators=[InputRequired("Choose your team.")])
     project_title = StringField(
         "Project title", validators=[InputRequired("Give your project a short title."),
                                      Length(max=200, message="Keep this under 200 characters.")])
@@ -124,7 +127,7 @@ class RequestForm(FlaskForm):
         validators=[InputRequired("Say in a sentence what you are trying to improve."),
                     Length(max=2000, message="Keep this under 2000 characters.")])
     stage = RadioField("Where is your project now?",
-                       choices=choices([(v, t) for v, t, _ in STAGES]),
+                       choices=choices([(v, t) for v, t, _ in STAGES]), validate_choice=False,
                        validators=[InputRequired("Choose where your project is.")])
     skills = MultiCheckboxField("Which methods do you want help with?", choices=[],
                                 validate_choice=False)
@@ -136,7 +139,7 @@ class RequestForm(FlaskForm):
                                choices=choices([(s, s) for s in SLOTS]),
                                validate_choice=False)
     mode = RadioField("How would you like to meet?", choices=choices(MODES),
-                      default=Mode.VIRTUAL.value,
+                      default=Mode.VIRTUAL.value, validate_choice=False,
                       validators=[InputRequired("Choose virtual, in person or either.")])
     location = StringField("Where? (the site or building)",
                            validators=[Length(max=120, message="Keep this under 120 characters.")])
@@ -145,6 +148,7 @@ class RequestForm(FlaskForm):
     longitude = CoordinateField("Longitude (optional)", validators=[
         Optional(), NumberRange(-180, 180, "Enter a number between -180 and 180.")])
     priority = RadioField("How soon do you need help?", choices=choices(URGENCY), default="1",
+                          validate_choice=False,
                           validators=[InputRequired("Choose how urgent this is.")])
 
     skill_rows: Sequence[Skill] = ()

@@ -96,7 +96,7 @@ def new_request() -> Any:
                 form.team_id.data, current_user, form.project_title.data, form.aim.data,
                 form.stage.data, form.chosen_skills(), form.hours.data, form.slots.data,
                 form.mode.data, form.location.data, form.latitude.data, form.longitude.data,
-                int(form.priority.data))
+                form.priority.data)
         except InvalidInput as exc:
             show_error(form, exc, "team_id" if exc.field == "team" else None)
         except NotFound:

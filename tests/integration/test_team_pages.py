@@ -168,6 +168,8 @@ def test_filing_a_request_through_the_form(client, member):
     ({"project_title": ""}, "Give your project a short title."),
     ({"latitude": "51.4"}, "Give both latitude and longitude, or neither."),
     ({"stage": ""}, "Choose where your project is."),
+    ({"stage": "finished"}, "Choose where your project is."),
+    ({"priority": "9"}, "Choose how urgent this is."),
 ])
 def test_each_form_error_is_specific_keeps_what_was_typed_and_writes_nothing(
         client, member, change, message):
@@ -199,6 +201,7 @@ def test_a_team_member_cannot_file_for_someone_elses_team(client, member):
     login(client, member)
     answer = client.post("/team/requests/new", data={**FORM, "team_id": str(theirs.id)})
     assert answer.status_code == 400
+    assert "Choose one of your teams." in answer.get_data(as_text=True)
     assert rows(SupportRequest) == 0
 
 
