@@ -109,7 +109,8 @@ def heatmap(ident: str, title: str, desc: str, rows: Sequence[str], columns: Seq
     cell_w, cell_h, left = 56, 28, 200
     longest = min(max(len(str(c)) for c in columns), 22)
     top = 44 + int(longest * 6.2 * 0.77)
-    width = left + cell_w * len(columns) + 10
+    # room on the right for the last column's label, which slants up and to the right
+    width = left + cell_w * len(columns) + 10 + int(longest * 6.2 * 0.64)
     height = top + cell_h * len(rows) + 10
     biggest = max((abs(float(v)) for row in values for v in row if v), default=0) or 1.0
     body = [_text(8, 18, f"{row_axis}s down, {column_axis.lower()}s across ({unit})",
