@@ -97,8 +97,9 @@ def pyramid() -> tuple[str, int]:
     form = PeriodForm(request.args)
     period, ok = _period(form)
     system_id = system_id_of(current_user)
-    per_org = reports_pipeline.pyramid_table(system_id, period)
-    tiers = reports_pipeline.system_tiers_table(system_id, period)
+    counts = reports_pipeline.pyramid_rows(system_id, period)
+    per_org = reports_pipeline.pyramid_table(system_id, period, counts)
+    tiers = reports_pipeline.system_tiers_table(system_id, period, counts)
     series = reports_pipeline.tier_series(system_id, period)
     training = reports_pipeline.training_table(system_id, period)
     return _page(

@@ -106,8 +106,11 @@ PYRAMID_COLUMNS = ["Organisation", "Staff headcount", "Learn", "Learn target", "
                    "People who moved up"]
 
 
-def pyramid_table(system_id: int, period: Period) -> Table:
-    rows, total = pyramid_rows(system_id, period)
+Pyramid = tuple[list[PyramidRow], PyramidRow]
+
+
+def pyramid_table(system_id: int, period: Period, pyramid: Pyramid | None = None) -> Table:
+    rows, total = pyramid or pyramid_rows(system_id, period)
     return Table(
         name="pyramid",
         title="People at each tier against dosing targets, and moves up a tier in the period",
@@ -117,9 +120,10 @@ def pyramid_table(system_id: int, period: Period) -> Table:
     )
 
 
-def system_tiers_table(system_id: int, period: Period) -> Table:
+def system_tiers_table(system_id: int, period: Period, pyramid: Pyramid | None = None
+                       ) -> Table:
     """The whole system's pyramid (for its chart): count and target per tier."""
-    _rows, total = pyramid_rows(system_id, period)
+    _rows, total = pyramid or pyramid_rows(system_id, period)
     return Table(
         name="system-tiers",
         title="Whole system: people at each tier against the dosing targets",
