@@ -435,13 +435,11 @@ def _teams(w: World) -> None:
             featured = org is w.practices[0] and k == 0
             pool = by_org.setdefault(id(org), [])
             size = w.rng.choices((2, 3, 4, 5, 6), (20, 30, 25, 15, 10))[0]
-            for j in range(size):
-                if pool and j > 0 and w.rng.random() < 0.12:
-                    member = w.rng.choice(pool)  # someone already in another team here
-                    if member in info.members:
-                        continue
-                else:
-                    member = _team_person(w, org, featured and j == 0)
+            while len(info.members) < size:
+                member = w.rng.choice(pool) if pool and info.members else None
+                if member is None or member in info.members or w.rng.random() > 0.12:
+                    # a new person; now and then someone already in another team here
+                    member = _team_person(w, org, featured and not info.members)
                     pool.append(member)
                 info.members.append(member)
             if featured:
@@ -449,9 +447,11 @@ def _teams(w: World) -> None:
                 w.featured["team_person"] = info.members[0]
             w.teams.append(info)
     # Some coaches also belong to a team in their own organisation.
+    joined = 0
     for c in w.coaches:
-        own = [t for t in w.teams if t.org is c.org]
-        if own and w.rng.random() < 0.2 and c is not w.featured["coach"]:
+        own = [t for t in w.teams if t.org is c.org and len(t.members) < 6]
+        if own and (w.rng.random() < 0.2 or not joined) and c is not w.featured["coach"]:
+            joined += 1
             w.rng.choice(own).members.append(c.person)
             c.person.role_rows.append(PersonRole(role=Role.TEAM_MEMBER))
     # A couple of practice managers administer their practice.
