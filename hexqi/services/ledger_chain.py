@@ -9,6 +9,7 @@ timestamp format, so it is the same on every database and every Python.
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import json
 from datetime import datetime
@@ -35,20 +36,21 @@ HASHED_FIELDS = (
 )
 
 
-def _value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        # Fixed width with microseconds, naive UTC: round-trips through SQLite and PostgreSQL.
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
-    if isinstance(value, enum.Enum):
-        return value.value  # the stored value, never the member's repr
-    return value
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_PLAIN = tuple(name for name in HASHED_FIELDS if name not in ("kind", "created_at"))
 
 
 def canonical(row: Any) -> str:
     """The canonical text of a transfer (an ORM row, a Core row or a mapping)."""
-    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
-    content = {name: _value(get(name)) for name in HASHED_FIELDS}
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    get = row.get if isinstance(row, dict) else functools.partial(getattr, row)
+    content = {name: get(name) for name in _PLAIN}
+    kind, created = get("kind"), get("created_at")
+    # The stored value, never an enum member's repr.
+    content["kind"] = kind.value if isinstance(kind, enum.Enum) else kind
+    # Fixed width with microseconds, naive UTC: round-trips through SQLite and PostgreSQL.
+    content["created_at"] = (created.isoformat(timespec="microseconds")
+                             if isinstance(created, datetime) else created)
+    return _ENCODER.encode(content)
 
 
 def transfer_hash(row: Any) -> str:
