@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 S = RequestStatus
 DAYS = ("mon", "tue", "wed", "thu", "fri")
-MONTHLY_ROUNDS_DAYS_AGO = (172, 142, 112, 82, 52, 22)
+MONTHLY_ROUNDS_DAYS_AGO = (198, 172, 142, 112, 82, 52, 22)
 CURRENT_ROUND_DAYS_AGO = 4
 FLOOR_MARGIN = 150  # minutes a team keeps above the credit floor
 SESSION_NOTES = (
@@ -453,11 +453,11 @@ def _play(h: History, team: TeamInfo, created: datetime, *, coach: CoachInfo | N
                        hours=8 if pending_by else None,
                        mode=Mode.VIRTUAL if coach or pending_by else None)
     fate = 1.0 if coach or pending_by else h.rng.random()
-    if fate < 0.05:
+    if fate < 0.03:
         _status(req, S.WITHDRAWN, h.member(team, created), created + h.days(5, 25),
                 h.rng.choice(data.WITHDRAW_REASONS))
         return _done(h, req)
-    if fate < 0.08:
+    if fate < 0.06:
         _status(req, S.CANCELLED, h.lead(), created + h.days(1, 6),
                 "Duplicate of another request from the same team")
         return _done(h, req)
@@ -466,6 +466,12 @@ def _play(h: History, team: TeamInfo, created: datetime, *, coach: CoachInfo | N
     at = created + h.days(2, 9) if by_hand else plan.row.published_at  # type: ignore[union-attr]
     actor = h.lead() if by_hand else plan.row.created_by  # type: ignore[union-attr]
     chosen = coach or _choose_coach(h, req, team, at, exclude)
+    if chosen is None and at + timedelta(days=20) < h.now:
+        if plan is not None and not by_hand:  # a system lead finds someone by hand later
+            plan.unmatched.append((req, "all of its feasible coaches were needed for other "
+                                        "requests (at their team limit)"))
+        by_hand, at, actor = True, at + h.days(8, 18), h.lead()
+        chosen = _choose_coach(h, req, team, at, exclude)
     if chosen is None:
         if plan is not None and not by_hand:
             plan.unmatched.append((req, "no feasible coach"))
@@ -488,7 +494,7 @@ def _play(h: History, team: TeamInfo, created: datetime, *, coach: CoachInfo | N
         load = _bind(h, chosen, match, req, at)
     accepted = at + h.days(0.3, 4)
     _accept(req, match, chosen, accepted)
-    withdraw = not (coach or pending_by or keep_active) and h.rng.random() < 0.07
+    withdraw = not (coach or pending_by or keep_active) and h.rng.random() < 0.05
     last, finished = _sessions(h, req, match, team, chosen, accepted,
                                max_held=h.rng.randint(1, 2) if withdraw else None,
                                pending_by=pending_by)
@@ -773,7 +779,7 @@ def build(w: World) -> None:
           spec=next(p for p in data.PROJECTS["practice"] if "letters" in p.title))
     _play(h, h.rng.choice(others), w.days_ago(62), coach=featured_coach, pending_by="team")
     n_history = w.n(150, minimum=12) - 2
-    starts = sorted(w.days_ago(h.rng.uniform(24, 180)) for _ in range(n_history))
+    starts = sorted(w.days_ago(h.rng.uniform(24, 200)) for _ in range(n_history))
     for created in starts:
         weights = [0.5 if t.requests >= 2 else 1.3 if t.org.kind is OrgKind.GP_PRACTICE
                    else 1.0 for t in w.teams]
