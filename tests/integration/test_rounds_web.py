@@ -182,6 +182,8 @@ def test_rq_worker_runs_the_round(app, world, database_url):
         Match.round_id == rnd.id)) == 2
     job.refresh()
     assert job.get_status() == "finished" and "done" in job.return_value()
+    from rq import Queue
+    Queue(queue, connection=job.connection).delete(delete_jobs=True)
 
 
 def test_cli_match_run(runner, world):
