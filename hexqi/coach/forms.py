@@ -167,15 +167,18 @@ class ScheduleForm(FlaskForm):
 
 
 class LogSessionForm(FlaskForm):
-    session_id = SelectField("Which session", coerce=str, validate_choice=False,
+    # Shown on the same page as ScheduleForm: its own element ids (the field names stay), so
+    # each label points at its own input.
+    session_id = SelectField("Which session", coerce=str, validate_choice=False, id="log-session",
                              choices=[SelectChoice("", "A session not in the diary")])
-    day = DateField("Date held", validators=[InputRequired("Enter the date it was held.")])
-    start = TimeField("Start time (UK time)", default=time(9, 0), validators=[
+    day = DateField("Date held", id="log-day",
+                    validators=[InputRequired("Enter the date it was held.")])
+    start = TimeField("Start time (UK time)", default=time(9, 0), id="log-start", validators=[
         InputRequired("Enter the start time, e.g. 14:00.")])
-    minutes = IntegerField("Minutes", default=60, validators=[
+    minutes = IntegerField("Minutes", default=60, id="log-minutes", validators=[
         InputRequired("Enter how long the session was, in minutes."),
         NumberRange(1, 480, "Enter minutes from 1 to 480 (8 hours).")])
-    notes = TextAreaField("Notes for the team", validators=[
+    notes = TextAreaField("Notes for the team", id="log-notes", validators=[
         Optional(), Length(max=2000, message="Keep notes under 2000 characters.")])
 
 

@@ -78,8 +78,8 @@ KIND_LABELS = {"session": "Coaching session", "training": "Training event",
 @bp.context_processor
 def coach_helpers() -> dict[str, Any]:
     return {"uk_time": uk_time, "slot_label": slot_label, "slots_text": slots_text,
-            "mode_label": lambda mode: MODE_LABELS.get(getattr(mode, "value", mode), mode),
-            "kind_label": lambda kind: KIND_LABELS.get(getattr(kind, "value", kind), kind)}
+            "mode_label": lambda mode: MODE_LABELS.get(str(getattr(mode, "value", mode)), mode),
+            "kind_label": lambda kind: KIND_LABELS.get(str(getattr(kind, "value", kind)), kind)}
 
 
 # --- dashboard ----------------------------------------------------------------------------

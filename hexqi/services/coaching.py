@@ -72,7 +72,7 @@ def taxonomy() -> list[Skill]:
     return list(db.session.scalars(sa.select(Skill).order_by(Skill.name)))
 
 
-def _profile_query(person_id: int) -> sa.Select[tuple[CoachProfile]]:
+def _profile_query(person_id: int) -> sa.Select[CoachProfile]:
     return (sa.select(CoachProfile).where(CoachProfile.person_id == person_id)
             .options(selectinload(CoachProfile.skills).selectinload(CoachSkill.skill),
                      selectinload(CoachProfile.slots), selectinload(CoachProfile.absences)))

@@ -17,7 +17,7 @@ from hexqi.models import (
     SupportRequest,
     utcnow,
 )
-from hexqi.services import ledger, sessions
+from hexqi.services import coaching, ledger, sessions
 from tests import factories as f
 from tests.integration.coach_support import accepted, login, proposal
 
@@ -126,9 +126,16 @@ def test_dashboard_shows_balance_hours_this_month_and_history(client, app):
     login(client, scene.coach)
     text = client.get("/coach/").get_data(as_text=True)
     assert "1.5 h" in text  # pending, awaiting confirmation
+    profile = coaching.ensure_profile(scene.coach)
+    before = coaching.coach_figures(scene.coach, profile)
+    assert (before.balance, before.given_this_month, before.pending_minutes) == (0, 0, 90)
     sessions.confirm_session(held.id, scene.member)
     account = ledger.account_for(scene.coach).id
     assert ledger.balance(account) == 90
+    after = coaching.coach_figures(scene.coach, profile)
+    assert (after.balance, after.given_this_month, after.pending_minutes) == (90, 90, 0)
+    next_month = coaching.month_start() + timedelta(days=32)
+    assert coaching.coach_figures(scene.coach, profile, now=next_month).given_this_month == 0
     text = client.get("/coach/").get_data(as_text=True)
     assert "Coaching session" in text and "+1.5 h" in text and scene.team.name in text
     assert "No transfers yet" not in text
