@@ -95,6 +95,8 @@ class DemoSummary:
     seconds: float
     counts: dict[str, int]
     logins: list[DemoLogin]
+    # ledger_calls made, ledger_refused (by the credit floor; the builder plans for none)
+    stats: dict[str, int] = field(default_factory=dict)
 
 
 class World:
@@ -115,7 +117,6 @@ class World:
         self.town: dict[int, str] = {}  # id(org) -> town
         self.family: dict[int, str] = {}
         self.domain: dict[int, str] = {}
-        self.spec: dict[int, data.PartnerSpec] = {}
         self.people: list[Person] = []
         self.emails: set[str] = set()
         self.moves: dict[int, list[tuple[datetime, Tier | None, Tier]]] = {}
@@ -219,7 +220,6 @@ def _organisations(w: World) -> None:
                            staff_headcount=spec.headcount, target_learn_pct=learn,
                            target_live_pct=live, target_lead_pct=lead)
         w.partners[spec.key] = org
-        w.spec[id(org)] = spec
         _register_org(w, org, spec.town, spec.key)
     n_practices = min(len(data.PRACTICES), w.n(40, minimum=4))
     learn, live, lead = data.PRACTICE_TARGETS
@@ -537,7 +537,7 @@ def build_demo(seed: int = DEFAULT_SEED, scale: float = 1.0,
         raise
     demo_history.post_hours(w)  # through the ledger service, oldest first; each commits
     return DemoSummary(seed, scale, DEMO_PASSWORD, time.perf_counter() - started,
-                       counts(), logins(w))
+                       counts(), logins(w), dict(w.stats))
 
 
 def counts() -> dict[str, int]:

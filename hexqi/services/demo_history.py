@@ -161,9 +161,7 @@ def _new_request(h: History, team: TeamInfo, created: datetime, *,
                  priority: int | None = None, slots: list[str] | None = None,
                  by: Person | None = None) -> SupportRequest:
     spec = spec or _project_spec(h, team)
-    skills = dict(skills or spec.skills)
-    if not skills or (h.rng.random() < 0.12 and "coaching" not in skills):
-        skills.setdefault("coaching", 1)
+    skills = dict(skills or _plain_skills(h, spec, 0.4))
     mode = mode or h.rng.choices((Mode.VIRTUAL, Mode.EITHER, Mode.IN_PERSON), (55, 30, 15))[0]
     lat, lon = h.w.coords(team.org)
     by = by or h.member(team, created)
@@ -288,7 +286,20 @@ def _pick_coach(h: History, req: SupportRequest, team: TeamInfo, at: datetime,
         options.append((c, c.weight * (5 if covered else 1) * (1 + known) * (1 + shared)))
     if not options:
         return None
+    full = [(c, wt) for c, wt in options if _covers(c, req)]
+    options = full or options  # like the matcher, prefer coaches with every skill asked for
     return h.rng.choices([c for c, _ in options], [wt for _, wt in options])[0]
+
+
+def _covers(c: CoachInfo, req: SupportRequest) -> bool:
+    """The matcher proposes only coaches with every skill at the level asked for."""
+    return all(c.skills.get(s.skill.slug, 0) >= s.min_level for s in req.skills)
+
+
+def _skills_reason(req: SupportRequest, team: TeamInfo) -> str:
+    wanted = " and ".join(f"{s.skill.slug} at level {s.min_level}"
+                          for s in sorted(req.skills, key=lambda s: s.skill.slug))
+    return f"no coach outside {team.org.slug} with room this month has {wanted} together"
 
 
 def _reasons(c: CoachInfo, req: SupportRequest, team: TeamInfo) -> list[str]:
@@ -447,9 +458,10 @@ def _next_round(h: History, after: datetime) -> RoundPlan | None:
 
 def _play(h: History, team: TeamInfo, created: datetime, *, coach: CoachInfo | None = None,
           exclude: tuple[CoachInfo, ...] = (), pending_by: str | None = None,
-          spec: data.ProjectSpec | None = None, keep_active: bool = False) -> SupportRequest:
+          spec: data.ProjectSpec | None = None, keep_active: bool = False,
+          skills: dict[str, int] | None = None) -> SupportRequest:
     """A historical request from filing to where it is today."""
-    req = _new_request(h, team, created, spec=spec,
+    req = _new_request(h, team, created, spec=spec, skills=skills,
                        hours=8 if pending_by else None,
                        mode=Mode.VIRTUAL if coach or pending_by else None)
     fate = 1.0 if coach or pending_by else h.rng.random()
@@ -466,12 +478,19 @@ def _play(h: History, team: TeamInfo, created: datetime, *, coach: CoachInfo | N
     at = created + h.days(2, 9) if by_hand else plan.row.published_at  # type: ignore[union-attr]
     actor = h.lead() if by_hand else plan.row.created_by  # type: ignore[union-attr]
     chosen = coach or _choose_coach(h, req, team, at, exclude)
+    if chosen is None and pending_by:  # the demo login's story needs a coach: any will do
+        chosen = next(c for c in h.w.coaches if c.approved and c.org is not team.org
+                      and c not in exclude and c.person not in team.members)
     if chosen is None and at + timedelta(days=20) < h.now:
         if plan is not None and not by_hand:  # a system lead finds someone by hand later
             plan.unmatched.append((req, "all of its feasible coaches were needed for other "
                                         "requests (at their team limit)"))
         by_hand, at, actor = True, at + h.days(8, 18), h.lead()
         chosen = _choose_coach(h, req, team, at, exclude)
+    if chosen is not None and not by_hand and plan is not None and not _covers(chosen, req):
+        # The round could not serve it; a system lead matched a near fit by hand.
+        plan.unmatched.append((req, _skills_reason(req, team)))
+        by_hand, actor = True, h.lead()
     if chosen is None:
         if plan is not None and not by_hand:
             plan.unmatched.append((req, "no feasible coach"))
@@ -535,21 +554,23 @@ def _current_round(h: History, featured_coach: CoachInfo) -> list[SupportRequest
     rest = [t for t in teams if t is not first]
     chosen = [first, *h.rng.sample(rest, min(len(rest), w.n(14, minimum=4) - 1))]
     reopened: list[SupportRequest] = []
+    declined = False
     for i, team in enumerate(chosen):
         created = w.days_ago(h.rng.uniform(6, 20))
         forced = i == 0
         req = _new_request(h, team, created, mode=Mode.VIRTUAL if forced else None,
                            skills={"pdsa": 1, "measurement": 1} if forced else None)
         c = featured_coach if forced else _choose_coach(h, req, team, plan.row.published_at)
-        if c is None:
-            plan.unmatched.append((req, "no feasible coach"))
+        if c is None or not _covers(c, req):
+            plan.unmatched.append((req, _skills_reason(req, team)))
             reopened.append(req)
             _done(h, req)
             continue
         match = _propose(h, req, team, c, plan.row.published_at, plan, plan.row.created_by)
         load = _bind(h, c, match, req, plan.row.published_at)
         _tell_proposed(h, match, c, team, req, plan.row.published_at)
-        roll = 1.0 if forced else h.rng.random()
+        # The demo coach's proposal waits for an answer; the first other one was declined.
+        roll = 1.0 if forced else 0.55 if not declined else h.rng.random()
         if roll < 0.5:
             accepted = plan.row.published_at + h.days(0.3, 3)
             _accept(req, match, c, accepted)
@@ -559,10 +580,16 @@ def _current_round(h: History, featured_coach: CoachInfo) -> list[SupportRequest
                        f"\"{req.project.title}\". They will be in touch to arrange a first "
                        "session.")
             _sessions(h, req, match, team, c, accepted)
-        elif roll < 0.58 and not reopened:
+        elif roll < 0.6 and not declined:
+            declined = True
             load.end = plan.row.published_at + h.days(0.5, 2)
             _decline(h, req, match, c, load.end)
             reopened.append(req)
+            for lead in w.leads:
+                h.tell(lead, load.end, "A coach declined a proposal",
+                       f"{c.person.name} declined the proposal to coach {team.team.name} "
+                       f"({team.org.name}) on \"{req.project.title}\".\nThe request is open "
+                       "again; you can match it in the next round or by hand.")
         _done(h, req)
     return reopened
 
@@ -616,7 +643,7 @@ def _open_requests(h: History, reopened: list[SupportRequest]) -> None:
         team = h.rng.choice(w.teams)
         created = w.days_ago(h.rng.uniform(0.2, 20))
         spec = _project_spec(h, team)
-        skills = _plain_skills(h, spec)
+        skills = _plain_skills(h, spec, 0.25)
         req = _new_request(h, team, created, spec=spec, skills=skills,
                            hours=h.rng.choice((2, 3, 4, 4, 4, 6)),
                            mode=h.rng.choices((Mode.VIRTUAL, Mode.EITHER, Mode.IN_PERSON),
@@ -629,13 +656,13 @@ def _open_requests(h: History, reopened: list[SupportRequest]) -> None:
             _finish_project(h, req)
 
 
-def _plain_skills(h: History, spec: data.ProjectSpec) -> dict[str, int]:
+def _plain_skills(h: History, spec: data.ProjectSpec, special_share: float) -> dict[str, int]:
     """What a busy clinician asks for: the core methods of the project, and now and then one
     specialist method, rarely above level 2."""
     core = {slug for slug, _share in data.CORE_SKILLS}
     skills = {s: min(lv, 2) for s, lv in spec.skills.items() if s in core}
     special = [s for s in spec.skills if s not in core]
-    if special and (not skills or h.rng.random() < 0.25):
+    if special and (not skills or h.rng.random() < special_share):
         skills[special[0]] = 1
     return skills or {"pdsa": 1}
 
@@ -776,7 +803,8 @@ def build(w: World) -> None:
     # The two stories the demo logins walk through.
     others = [t for t in w.teams if t.org is not featured_coach.org and t is not featured_team]
     _play(h, featured_team, w.days_ago(75), exclude=(featured_coach,), pending_by="coach",
-          spec=next(p for p in data.PROJECTS["practice"] if "letters" in p.title))
+          spec=next(p for p in data.PROJECTS["practice"] if "letters" in p.title),
+          skills={"pdsa": 1, "process-mapping": 1})
     _play(h, h.rng.choice(others), w.days_ago(62), coach=featured_coach, pending_by="team")
     n_history = w.n(150, minimum=12) - 2
     starts = sorted(w.days_ago(h.rng.uniform(24, 200)) for _ in range(n_history))

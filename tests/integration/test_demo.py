@@ -6,6 +6,7 @@ determinism tests build their own.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -48,6 +49,7 @@ from hexqi.services import demo, ledger
 from hexqi.services.errors import Conflict
 
 SCALE = 0.2
+SEED = int(os.environ.get("HEXQI_DEMO_TEST_SEED", "2026"))  # try others to shake it
 
 
 def scaled(full: int, minimum: int = 1) -> int:
@@ -59,7 +61,7 @@ def built(databases) -> Iterator[tuple[Flask, demo.DemoSummary]]:
     url = databases.new()
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        summary = demo.build_demo(seed=2026, scale=SCALE)
+        summary = demo.build_demo(seed=SEED, scale=SCALE)
         yield app, summary
         db.session.remove()
         db.engine.dispose()
@@ -193,6 +195,8 @@ def test_every_match_crosses_organisations(built):
 
 
 def test_hours_flow_across_organisations_and_the_ledger_verifies(built):
+    _app, summary = built
+    assert summary.stats["ledger_calls"] > 100 and summary.stats["ledger_refused"] == 0
     report = ledger.verify()
     assert report.ok, report.violations
     kinds = Counter(db.session.scalars(sa.select(Transfer.kind)))
@@ -221,7 +225,7 @@ def test_hours_flow_across_organisations_and_the_ledger_verifies(built):
     icb = next(o for o, k in kind_of.items() if k is OrgKind.ICB)
     assert net[icb] > 0
     assert sum(n for o, n in net.items() if kind_of[o] is OrgKind.GP_PRACTICE) < 0
-    assert sum(n for o, n in net.items() if kind_of[o] is OrgKind.ACUTE_TRUST) > 0
+    assert net[next(o for o, k in kind_of.items() if k is OrgKind.UNIVERSITY)] > 0
     positions = ledger.organisation_positions()
     assert sum(positions.values()) == 0
 
