@@ -177,8 +177,10 @@ def _check_minutes(minutes: Any, limit: int = MAX_TRANSFER_MINUTES) -> int:
 
 
 def hours_text(minutes: int) -> str:
-    """Minutes as people read them: '2 hours', '-1.5 hours'."""
-    return f"{minutes // 60} hours" if minutes % 60 == 0 else f"{minutes / 60:.2f} hours"
+    """Minutes as people read them: '1 hour', '-20 hours', '1.25 hours'."""
+    if minutes % 60:
+        return f"{minutes / 60:.2f} hours"
+    return "1 hour" if minutes == 60 else f"{minutes // 60} hours"
 
 
 # -- accounts and balances ---------------------------------------------------------------------
