@@ -3,7 +3,8 @@
 Each pass splits the coaches at random into groups. A group's sub-problem holds every request
 currently served by its coaches plus the unmatched requests whose best Lagrangian pair points into
 the group, restricted to pairs inside the group. All other assignments stay fixed, so the exact
-sub-solution (warm-started with the incumbent) can only keep or improve the round.
+sub-solution (warm-started with the incumbent) can only keep or improve the round. Each sub-MIP
+stops as soon as its coverage is proven optimal (absolute gap below one coverage unit).
 """
 
 from __future__ import annotations
@@ -51,9 +52,10 @@ def lns(m: Model, sol: Solution, guide: NDArray[np.float64], budget: Budget, see
                 continue
             limit = min(sub_time, budget.deadline - time.monotonic())
             if not deterministic and limit < 0.3:
-                break
+                return best
             out = solve_mip(m, w, None if deterministic else limit,
-                            200 if deterministic else None, best, pairs=sel, seed=seed + passes)
+                            300 if deterministic else None, best, pairs=sel, seed=seed + passes,
+                            abs_gap=0.5 * m.fit_scale)
             if out.solution is None:
                 continue
             cand = best.choice.copy()

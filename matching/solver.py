@@ -51,6 +51,7 @@ class SolveParams:
 class _Clock:
     def __init__(self, params: SolveParams) -> None:
         self.t0 = time.monotonic()
+        self.cpu0 = time.process_time()
         self.params = params
 
     def elapsed(self) -> float:
@@ -94,8 +95,8 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
             guide = lp[1]
     elif m.n_pairs:
         clock.report(0.1, "Lagrangian bound")
-        iters = int(max(50, min(3000, 150 * tl * 200_000 / max(m.n_pairs, 1))))
-        budget = Budget(work=iters) if det else Budget(clock.t0 + 0.45 * tl)
+        iters = int(max(50, min(4000, 150 * tl * 200_000 / max(m.n_pairs, 1))))
+        budget = Budget(work=iters) if det else Budget(clock.t0 + 0.3 * tl)
         lag = solve_lagrangian(
             m, w_scaled, budget, iters, float(best.coverage(m)),
             lambda it, b: clock.report(0.1 + 0.4 * clock.elapsed() / tl,
@@ -111,7 +112,7 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
         order = np.lexsort((-m.fit, -guide))
         cand = order_greedy(m, order)
         budget = Budget(work=20 * m.n_requests + 10 * m.n_pairs) if det else \
-            Budget(clock.t0 + 0.7 * tl)
+            Budget(clock.t0 + clock.elapsed() + 0.1 * clock.left())
         rounded = cand.coverage(m)
         cand = improve(m, cand, budget)
         stats["rounded_coverage"] = rounded
@@ -181,6 +182,7 @@ def _finish(m: Model, sol: Solution, bound: int, status: str, stats: dict[str, o
     unmatched = tuple(Unmatched(request=p.requests[j].id, reason=why[j]) for j in sorted(why))
     coverage = sol.coverage(m)
     stats["wall_s"] = round(clock.elapsed(), 3)
+    stats["cpu_s"] = round(time.process_time() - clock.cpu0, 3)
     stats["matched"] = len(assignments)
     clock.report(1.0, "done")
     return Result(status=status, coverage=coverage, coverage_bound=max(bound, coverage),
