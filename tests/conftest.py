@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,11 +99,26 @@ class DatabaseFactory:
             self.admin.dispose()
 
 
+def _test_engine_options(url: str) -> dict[str, object]:
+    """Test databases are throwaway: PostgreSQL need not wait for WAL flushes at commit."""
+    if url.startswith("postgresql"):
+        return {"connect_args": {"options": "-c synchronous_commit=off"}}
+    return {}
+
+
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
-    factory = DatabaseFactory(tmp_path_factory.mktemp("db"))
-    yield factory
-    factory.close()
+    # SQLite files live in memory (tmpfs) when the machine has one: fsync is then free.
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        with tempfile.TemporaryDirectory(dir=shm, prefix="hexqi-tests-") as tmp:
+            factory = DatabaseFactory(Path(tmp))
+            yield factory
+            factory.close()
+    else:
+        factory = DatabaseFactory(tmp_path_factory.mktemp("db"))
+        yield factory
+        factory.close()
 
 
 @pytest.fixture
@@ -114,7 +130,8 @@ def database_url(databases: DatabaseFactory) -> Iterator[str]:
 
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url,
+                      "SQLALCHEMY_ENGINE_OPTIONS": _test_engine_options(database_url)})
     with app.app_context():
         yield app
         db.session.remove()
