@@ -71,12 +71,13 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SESSION_COOKIE_SECURE = True
     OUTBOX_VISIBLE = os.environ.get("HEXQI_OUTBOX_VISIBLE", "") in {"1", "true", "yes"}
 
     @classmethod
     def check(cls) -> None:
-        if not os.environ.get("SECRET_KEY"):
+        if not cls.SECRET_KEY:
             raise RuntimeError("SECRET_KEY must be set in production")
 
 
