@@ -141,8 +141,22 @@ class Problems:
 
     def watch(self, page: Any) -> None:
         page.on("pageerror", lambda exc: self.items.append(f"JavaScript error: {exc}"))
-        page.on("response", lambda r: self.items.append(
-            f"HTTP {r.status} from {r.request.method} {r.url}") if r.status >= 500 else None)
+        page.on("requestfailed", self._failed)
+        page.on("response", self._response)
+
+    def _failed(self, request: Any) -> None:
+        # Leaving a page aborts what it was still loading (ERR_ABORTED): not a fault.
+        if "ERR_ABORTED" not in str(request.failure):
+            self.items.append(f"request failed: {request.method} {request.url} "
+                              f"({request.failure})")
+
+    def _response(self, response: Any) -> None:
+        # a server error anywhere; a missing stylesheet, script or image (pages may 404)
+        broken = response.status >= 500 or (
+            response.status >= 400 and response.request.resource_type != "document")
+        if broken:
+            self.items.append(f"HTTP {response.status} from {response.request.method} "
+                              f"{response.url}")
 
 
 @pytest.fixture

@@ -11,9 +11,6 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshot
 WIDTHS = (1280, 375)
 
 
-# ----------------------------------------------------------------------------- helpers
-
-
 def login(page: Any, base_url: str, email: str, password: str) -> None:
     """Log in as a new user would: the front page, its "Log in" link, the form."""
     from playwright.sync_api import expect
@@ -29,9 +26,14 @@ def login(page: Any, base_url: str, email: str, password: str) -> None:
 
 
 def nav(page: Any, label: str) -> None:
-    """Follow a link in the site's main navigation."""
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=label,
-                                                            exact=True).click()
+    """Follow a link in the site's main navigation, and wait until the new page marks it as
+    the current one."""
+    from playwright.sync_api import expect
+
+    link = page.get_by_role("navigation", name="Main").get_by_role("link", name=label,
+                                                                   exact=True)
+    link.click()
+    expect(link).to_have_attribute("aria-current", "page")
     page.wait_for_load_state("load")
 
 

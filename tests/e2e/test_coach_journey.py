@@ -78,6 +78,9 @@ def test_coach_journey(live_server, page) -> None:  # type: ignore[no-untyped-de
     proposals = page.get_by_role("region", name="Proposed to you")
     card = proposals.get_by_role("article").first
     expect(card).to_be_visible()
+    waiting = proposals.get_by_role("article").count()
+    team_and_org = card.locator("dt", has_text="Team").locator(
+        "xpath=following-sibling::dd[1]").inner_text().strip()  # "Team name, Organisation"
     reasons = card.locator("ul.reasons li")
     assert reasons.count() >= 1, "a published proposal shows the matcher's reasons"
     assert any("skills" in r or "cross-organisation" in r for r in reasons.all_inner_texts())
@@ -119,11 +122,10 @@ def test_coach_journey(live_server, page) -> None:  # type: ignore[no-untyped-de
     # the accepted team is now among the teams being coached
     page.get_by_role("link", name="‹ My coaching").click()
     coaching = page.get_by_role("region", name="Teams you are coaching")
-    row = coaching.get_by_role("listitem").filter(has_text=project)
-    expect(row).to_have_count(1)
-    expect(row).to_contain_text(team)
-    expect(row).to_contain_text("Active")
-    expect(proposals.get_by_role("heading", name=project)).to_have_count(0)
+    row = coaching.get_by_role("listitem").filter(has_text=f"{team_and_org}: {project}")
+    expect(row.filter(has_text="Active")).to_have_count(1)
+    expect(proposals.get_by_role("article")).to_have_count(waiting - 1)
+    snapshot(page, "coach-07-dashboard-after-accepting")
 
     # --- confirm a session the team logged ---------------------------------------------------
     balance_before = stat(page, "your balance")
@@ -136,4 +138,4 @@ def test_coach_journey(live_server, page) -> None:  # type: ignore[no-untyped-de
     balance_after = stat(page, "your balance")
     assert balance_after == pytest.approx(balance_before + minutes / 60, abs=0.1)
     assert balance_after > balance_before
-    snapshot(page, "coach-07-session-confirmed")
+    snapshot(page, "coach-08-session-confirmed")
