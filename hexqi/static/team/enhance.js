@@ -1,5 +1,4 @@
-{#- Progressive enhancement only: every page works without it. -#}
-<script>
+// Team pages, progressive enhancement only: every page works without it.
 (function () {
   var summary = document.querySelector('.error-summary');
   if (summary) { summary.focus(); }
@@ -13,4 +12,3 @@
     sync();
   });
 })();
-</script>
