@@ -187,8 +187,9 @@ def _check_totals(balances: dict[int, int], accounts: dict[int, int | None],
     total = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(moves.c.delta), 0))
         .select_from(moves.join(Account.__table__, a.id == moves.c.account)))
-    if int(total or 0) != 0:
-        check.fail(f"the balances of all accounts add up to {int(total)} minutes, not zero")
+    total = int(total or 0)
+    if total != 0:
+        check.fail(f"the balances of all accounts add up to {total} minutes, not zero")
     by_sql = organisation_positions()
     by_python: dict[int, int] = defaultdict(int)
     for account_id, amount in balances.items():
