@@ -16,14 +16,16 @@ from .problem import InputError, Problem
 from .solver import SolveParams, solve
 
 HEADER = ("instance", "size", "feasible pairs", "coverage", "bound", "gap %", "wall s",
-          "peak MB", "greedy coverage", "matcher/greedy")
+          "peak MB", "greedy coverage", "matcher/greedy", "cpu s", "time limit")
 
 
 def _one(n_coaches: int, n_requests: int, seed: int, time_limit: float,
          deterministic: bool) -> dict[str, Any]:
     problem = Problem.from_dict(generate(n_coaches, n_requests, seed))
     t = time.monotonic()
-    greedy = baseline(build_model(problem)).coverage(build_model(problem))
+    model = build_model(problem)
+    greedy = baseline(model).coverage(model)
+    del model
     greedy_s = time.monotonic() - t
     result = solve(problem, SolveParams(time_limit=time_limit, seed=seed,
                                         deterministic=deterministic))
@@ -34,6 +36,7 @@ def _one(n_coaches: int, n_requests: int, seed: int, time_limit: float,
             "feasible_pairs": result.stats["feasible_pairs"], "coverage": result.coverage,
             "bound": result.coverage_bound, "gap": 100 * result.gap,
             "wall_s": result.stats["wall_s"], "peak_mb": peak, "greedy": greedy,
+            "cpu_s": result.stats["cpu_s"], "time_limit": time_limit,
             "greedy_s": greedy_s}
 
 
@@ -63,5 +66,9 @@ def run_bench(sizes: str, time_limits: str, seed: int, deterministic: bool) -> i
         ratio = r["coverage"] / r["greedy"] if r["greedy"] else float("inf")
         print(f"| {r['instance']} | {r['size']} | {r['feasible_pairs']} | {r['coverage']} | "
               f"{r['bound']} | {r['gap']:.2f} | {r['wall_s']:.1f} | {r['peak_mb']:.0f} | "
-              f"{r['greedy']} | {ratio:.3f} |", flush=True)
+              f"{r['greedy']} | {ratio:.3f} | {r['cpu_s']:.1f} | {r['time_limit']:g}"
+              f"{' (det.)' if deterministic else ''} |", flush=True)
+    load = os.getloadavg()
+    print(f"\nload average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
+          f"on {os.cpu_count()} CPUs")
     return 0

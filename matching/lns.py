@@ -21,7 +21,7 @@ from .model import Model, Solution
 
 
 def lns(m: Model, sol: Solution, guide: NDArray[np.float64], budget: Budget, seed: int,
-        deterministic: bool, group_size: int = 100, sub_time: float = 2.0,
+        deterministic: bool, group_size: int = 50, sub_time: float = 2.0,
         progress: Callable[[int, int], None] | None = None) -> Solution:
     rng = np.random.default_rng(seed)
     w = m.combined_weight()

@@ -29,7 +29,8 @@ from .problem import Problem
 from .result import Assignment, Result, Unmatched
 
 LP_MAX_PAIRS = 150_000  # above this, GLOP is too slow: use the Lagrangian bound
-MIP_MAX_PAIRS = 60_000  # above this, SCIP gets a core of the best pairs per request
+MIP_MAX_PAIRS = 60_000  # above this, no full MIP: large-neighbourhood search only
+LNS_GROUP = 50  # coaches per LNS neighbourhood at large sizes
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
         clock.report(0.5, "rounding and local search")
         order = np.lexsort((-m.fit, -guide))
         cand = order_greedy(m, order)
-        budget = Budget(work=20 * m.n_requests + 10 * m.n_pairs) if det else \
+        budget = Budget(work=10 * m.n_requests + 2 * m.n_pairs) if det else \
             Budget(clock.t0 + clock.elapsed() + 0.1 * clock.left())
         rounded = cand.coverage(m)
         cand = improve(m, cand, budget)
@@ -144,9 +145,9 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
                     sources["mip"] = min(sources["mip"], best.coverage(m))
     elif best.coverage(m) < bound and guide is not None:
         clock.report(0.6, "large-neighbourhood search")
-        lns_budget = Budget(work=max(1, int(tl * 2))) if det else \
+        lns_budget = Budget(work=max(1, int(16 * tl))) if det else \
             Budget(clock.t0 + tl - 0.08 * tl - _finish_estimate(m))
-        best = lns(m, best, guide, lns_budget, params.seed, det,
+        best = lns(m, best, guide, lns_budget, params.seed, det, group_size=LNS_GROUP,
                    progress=lambda k, cov: clock.report(
                        0.6 + 0.35 * clock.elapsed() / tl, f"LNS pass {k}, coverage {cov}"))
         stats["lns_coverage"] = best.coverage(m)
