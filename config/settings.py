@@ -52,6 +52,8 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "hexqi@localhost")
     PER_PAGE = _int("HEXQI_PER_PAGE", 25)
+    # Times are stored as UTC; people type and read them in this zone (an IANA name).
+    DISPLAY_TIMEZONE = os.environ.get("HEXQI_DISPLAY_TIMEZONE") or "Europe/London"
     # The outbox page shows recorded notifications (development and testing only by default).
     OUTBOX_VISIBLE = os.environ.get("HEXQI_OUTBOX_VISIBLE", "1") in {"1", "true", "yes"}
     SESSION_COOKIE_HTTPONLY = True

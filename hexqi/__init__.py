@@ -22,6 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None, config_name: str | Non
     _configure(app, test_config, config_name)
     _register_extensions(app)
     _register_blueprints(app)
+    _register_templates(app)
     _register_errors(app)
     _register_cli(app)
     return app
@@ -70,6 +71,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(system_bp, url_prefix="/system")
     app.register_blueprint(org_admin_bp, url_prefix="/org")
     app.register_blueprint(reports_bp, url_prefix="/reports")
+
+
+def _register_templates(app: Flask) -> None:
+    from hexqi import timefmt
+
+    timefmt.register(app)
 
 
 def _register_errors(app: Flask) -> None:

@@ -4,8 +4,7 @@ the rules again and decide."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import time
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -25,7 +24,6 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from hexqi.models import CoachProfile, Mode, Organisation, Skill
 from hexqi.models.common import SLOTS
 
-LOCAL = ZoneInfo("Europe/London")
 DAYS = [("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),
         ("fri", "Friday")]
 HALVES = [("am", "Morning"), ("pm", "Afternoon")]
@@ -33,15 +31,6 @@ LEVELS = [SelectChoice("", "Not offered"), SelectChoice("1", "1 – some experie
           SelectChoice("2", "2 – practised"), SelectChoice("3", "3 – expert, teaches it")]
 SESSION_MODES = [SelectChoice(Mode.VIRTUAL.value, "Online (video call)"),
                  SelectChoice(Mode.IN_PERSON.value, "In person")]
-
-
-def to_utc(day: date, at: time) -> datetime:
-    """A UK wall-clock date and time as naive UTC (how the database stores times)."""
-    return datetime.combine(day, at, tzinfo=LOCAL).astimezone(UTC).replace(tzinfo=None)
-
-
-def to_local(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC).astimezone(LOCAL)
 
 
 def skill_field(slug: str) -> str:

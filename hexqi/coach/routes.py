@@ -3,7 +3,7 @@ training events. Views translate HTTP and forms to services and back, nothing mo
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import time
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -23,14 +23,13 @@ from hexqi.coach.forms import (
     TrainingForm,
     build_profile_form,
     skill_field,
-    to_local,
-    to_utc,
 )
 from hexqi.main.forms import show_error
 from hexqi.models import Person, Role, SessionStatus, utcnow
 from hexqi.models.common import SLOTS
 from hexqi.services import coaching, sessions, training
 from hexqi.services.errors import DomainError, InvalidInput, NotFound
+from hexqi.timefmt import combine_local, format_datetime
 
 coach_only = role_required(Role.COACH)
 
@@ -53,11 +52,6 @@ def _flash_error(exc: DomainError) -> None:
     flash(str(exc), "error")
 
 
-def uk_time(moment: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    """A stored (naive UTC) time shown as UK wall-clock time."""
-    return to_local(moment).strftime(fmt) if moment else ""
-
-
 def slot_label(slot: str) -> str:
     day, _, half = slot.partition("-")
     days = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri"}
@@ -77,7 +71,7 @@ KIND_LABELS = {"session": "Coaching session", "training": "Training event",
 
 @bp.context_processor
 def coach_helpers() -> dict[str, Any]:
-    return {"uk_time": uk_time, "slot_label": slot_label, "slots_text": slots_text,
+    return {"slot_label": slot_label, "slots_text": slots_text,
             "mode_label": lambda mode: MODE_LABELS.get(str(getattr(mode, "value", mode)), mode),
             "kind_label": lambda kind: KIND_LABELS.get(str(getattr(kind, "value", kind)), kind)}
 
@@ -224,7 +218,7 @@ def _render_match(match: Any, schedule_form: ScheduleForm, log_form: LogSessionF
     now = utcnow()
     scheduled = [s for s, _p in rows if s.status is SessionStatus.SCHEDULED and s.starts_at <= now]
     log_form.session_id.choices = [SelectChoice("", "A session not in the diary")] + [
-        SelectChoice(str(s.id), f"Scheduled for {uk_time(s.starts_at)}") for s in scheduled]
+        SelectChoice(str(s.id), f"Scheduled for {format_datetime(s.starts_at)}") for s in scheduled]
     return render_template("coach/match.html", title=f"Coaching {match.request.team.name}",
                            match=match, rows=rows, schedule_form=schedule_form,
                            log_form=log_form, me=_me()), status
@@ -244,8 +238,9 @@ def schedule(match_id: int) -> Any:
     form = ScheduleForm()
     if form.validate_on_submit():
         try:
-            sessions.schedule_session(found.id, _me(), to_utc(form.day.data, form.start.data),
-                                      form.minutes.data, form.mode.data)
+            starts_at = combine_local(form.day.data, form.start.data)
+            sessions.schedule_session(found.id, _me(), starts_at, form.minutes.data,
+                                      form.mode.data)
         except InvalidInput as exc:
             show_error(form, exc, "day" if exc.field == "starts_at" else None)
         except DomainError as exc:
@@ -268,7 +263,7 @@ def log_session(match_id: int) -> Any:
         session_id = int(raw_id) if raw_id.isdigit() else None
         try:
             sessions.log_held_session(found.id, _me(),
-                                      to_utc(form.day.data, form.start.data or time(9, 0)),
+                                      combine_local(form.day.data, form.start.data or time(9, 0)),
                                       form.minutes.data, form.notes.data or "",
                                       session_id=session_id)
         except InvalidInput as exc:
@@ -370,7 +365,7 @@ def create_training() -> Any:
         skill_raw = form.skill_id.data or ""
         try:
             event = training.create_event(
-                _me(), form.title.data or "", to_utc(form.day.data, form.start.data),
+                _me(), form.title.data or "", combine_local(form.day.data, form.start.data),
                 form.minutes.data, skill_id=int(skill_raw) if skill_raw.isdigit() else None,
                 host_organisation_id=form.host_organisation_id.data)
         except InvalidInput as exc:

@@ -32,6 +32,7 @@ from hexqi.models import (
 )
 from hexqi.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hexqi.services.notify import notify
+from hexqi.timefmt import format_date
 
 COACH = "coach"
 TEAM = "team"
@@ -158,7 +159,7 @@ def log_held_session(match_id: int, actor: Person, starts_at: datetime, minutes:
         hours = f"{minutes // 60} h {minutes % 60:02d} min"
         for person in _other_party(match, side):
             notify(person, "A session to confirm",
-                   f"{actor.name} logged a coaching session on {starts_at:%d %b %Y} "
+                   f"{actor.name} logged a coaching session on {format_date(starts_at)} "
                    f"({hours}) for \"{match.request.project.title}\". Please confirm the hours "
                    "in HexQI, or decline them if the session did not happen.")
         ledger.log_session(session, actor, minutes=minutes, at=at)  # commits

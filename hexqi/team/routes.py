@@ -6,7 +6,6 @@ Anything a person may not see answers 404.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +33,7 @@ from hexqi.team.forms import (
     WithdrawForm,
     build_request_form,
 )
+from hexqi.timefmt import combine_local
 
 VIEWERS = (Role.TEAM_MEMBER, Role.ORG_ADMIN, Role.SYSTEM_LEAD)
 
@@ -204,7 +204,7 @@ def log_session(request_id: int) -> Any:
             if match is None:
                 raise InvalidInput("There is no coach to log a session with yet.")
             sessions.log_held_session(
-                match.id, current_user, datetime.combine(form.held_on.data, form.starts_at.data),
+                match.id, current_user, combine_local(form.held_on.data, form.starts_at.data),
                 form.minutes.data, form.notes.data or "")
         except InvalidInput as exc:
             show_error(form, exc, "held_on" if exc.field == "starts_at" else None)
