@@ -23,12 +23,14 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from hexqi.models import CoachProfile, Mode, Organisation, Skill
 from hexqi.models.common import SLOTS
+from hexqi.services.sessions import MAX_MINUTES, MIN_MINUTES, MINUTES_MESSAGE
 
 DAYS = [("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),
         ("fri", "Friday")]
 HALVES = [("am", "Morning"), ("pm", "Afternoon")]
 LEVELS = [SelectChoice("", "Not offered"), SelectChoice("1", "1 – some experience"),
           SelectChoice("2", "2 – practised"), SelectChoice("3", "3 – expert, teaches it")]
+SESSION_LENGTH = NumberRange(MIN_MINUTES, MAX_MINUTES, MINUTES_MESSAGE)
 SESSION_MODES = [SelectChoice(Mode.VIRTUAL.value, "Online (video call)"),
                  SelectChoice(Mode.IN_PERSON.value, "In person")]
 
@@ -151,7 +153,7 @@ class ScheduleForm(FlaskForm):
                       validators=[InputRequired("Enter the start time, e.g. 14:00.")])
     minutes = IntegerField("Length in minutes", default=60, validators=[
         InputRequired("Enter the length in minutes."),
-        NumberRange(1, 480, "Enter minutes from 1 to 480 (8 hours).")])
+        SESSION_LENGTH])
     mode = SelectField("How", choices=SESSION_MODES, default=Mode.VIRTUAL.value)
 
 
@@ -166,7 +168,7 @@ class LogSessionForm(FlaskForm):
         InputRequired("Enter the start time, e.g. 14:00.")])
     minutes = IntegerField("Minutes", default=60, id="log-minutes", validators=[
         InputRequired("Enter how long the session was, in minutes."),
-        NumberRange(1, 480, "Enter minutes from 1 to 480 (8 hours).")])
+        SESSION_LENGTH])
     notes = TextAreaField("Notes for the team", id="log-notes", validators=[
         Optional(), Length(max=2000, message="Keep notes under 2000 characters.")])
 

@@ -36,7 +36,10 @@ from hexqi.timefmt import format_date
 
 COACH = "coach"
 TEAM = "team"
-MAX_MINUTES = 8 * 60
+# How long a session may be, in minutes: the one rule every form and service call uses.
+# 15 at least, so hours typed into a minutes box ("2") are caught.
+MIN_MINUTES, MAX_MINUTES = 15, 8 * 60
+MINUTES_MESSAGE = f"Enter minutes from {MIN_MINUTES} to {MAX_MINUTES} (8 hours)."
 MAX_NOTES = 2000
 
 
@@ -90,8 +93,8 @@ def pending_for(session_id: int) -> PendingTransfer | None:
 
 
 def _check_minutes(minutes: int) -> None:
-    if not 1 <= minutes <= MAX_MINUTES:
-        raise InvalidInput(f"Enter minutes from 1 to {MAX_MINUTES} (8 hours).", field="minutes")
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise InvalidInput(MINUTES_MESSAGE, field="minutes")
 
 
 def _other_party(match: Match, side: str) -> list[Person]:

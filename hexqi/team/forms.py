@@ -32,6 +32,7 @@ from wtforms.validators import (
 from hexqi.main.forms import MultiCheckboxField
 from hexqi.models import Mode, Skill, Team
 from hexqi.models.common import SLOTS
+from hexqi.services.sessions import MAX_MINUTES, MIN_MINUTES, MINUTES_MESSAGE
 
 STAGES: list[tuple[str, str, str]] = [
     ("idea", "Idea", "We know what we want to improve but have not started yet."),
@@ -239,7 +240,7 @@ class LogSessionForm(FlaskForm):
         InputRequired("Enter the start time, e.g. 14:00.")])
     minutes = WholeNumberField("Length in minutes", validators=[
         InputRequired("Enter the length in minutes."),
-        NumberRange(15, 480, "Enter between 15 and 480 minutes.")])
+        NumberRange(MIN_MINUTES, MAX_MINUTES, MINUTES_MESSAGE)])
     notes = TextAreaField("Notes (optional)", validators=[
         Length(max=2000, message="Keep this under 2000 characters.")])
 

@@ -275,7 +275,7 @@ def test_team_logs_a_session_it_held_for_the_coach_to_confirm(client, member):
     bad = client.post(f"/team/requests/{req.id}/sessions",
                       data={"held_on": held_on, "starts_at": "10:00", "minutes": "5000",
                             "notes": "Driver diagram"})
-    assert bad.status_code == 400 and "Enter between 15 and 480 minutes." in bad.get_data(
+    assert bad.status_code == 400 and "Enter minutes from 15 to 480 (8 hours)." in bad.get_data(
         as_text=True)
     assert 'value="5000"' in bad.get_data(as_text=True) and rows(CoachingSession) == 0
     answer = client.post(f"/team/requests/{req.id}/sessions",
