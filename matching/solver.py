@@ -131,7 +131,7 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
         clock.report(0.6, "MIP search")
         remaining = clock.left() - 0.08 * tl - _finish_estimate(m)
         if det or remaining > 0.3:
-            nodes = int(max(1, 60 * tl)) if det else None
+            nodes = int(max(1, tl // 5)) if det else None
             out = solve_mip(m, m.combined_weight(), None if det else remaining, nodes, best,
                             seed=params.seed)
             stats["mip_nodes"] = out.nodes
