@@ -128,10 +128,30 @@ def database_url(databases: DatabaseFactory) -> Iterator[str]:
     databases.drop(url)
 
 
+def make_app(database_url: str, **settings: object) -> Flask:
+    """The real app on a test database.
+
+    Tests keep one application context open across many test-client requests, so ``g`` would
+    carry Flask-Login's cached person from one request to the next; each request here loads
+    its own person from its own cookie, as it does in production where every request has its
+    own context.
+    """
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url,
+                      "SQLALCHEMY_ENGINE_OPTIONS": _test_engine_options(database_url),
+                      **settings})
+
+    @app.before_request
+    def _fresh_login() -> None:
+        from flask import g
+
+        g.pop("_login_user", None)
+
+    return app
+
+
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url,
-                      "SQLALCHEMY_ENGINE_OPTIONS": _test_engine_options(database_url)})
+    app = make_app(database_url)
     with app.app_context():
         yield app
         db.session.remove()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -21,13 +21,6 @@ from hexqi.services.errors import InvalidInput
 WRONG_LOGIN = "Your email address or password is wrong. Please check them and try again."
 SWITCHED_OFF = ("This account has been switched off. Ask your organisation admin or a system "
                 "lead to switch it back on.")
-
-
-@bp.before_app_request
-def _load_person_afresh() -> None:
-    """Flask-Login caches the person on ``g``. When one application context serves several
-    requests (as in tests), each request must still load its own person from its own cookie."""
-    g.pop("_login_user", None)
 
 
 def safe_next(target: str | None) -> str | None:

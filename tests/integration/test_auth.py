@@ -7,13 +7,13 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from hexqi import create_app
 from hexqi.auth.routes import WRONG_LOGIN, safe_next
 from hexqi.extensions import db
 from hexqi.models import Person, Role, Tier, TierChange
 from hexqi.services import accounts
 from hexqi.services.errors import InvalidInput
 from tests import factories as f
+from tests.conftest import make_app
 
 NEW_PASSWORD = "another long password"
 
@@ -265,7 +265,7 @@ def test_password_change_works_and_the_new_password_logs_in(client):
 # --- CSRF on for real ----------------------------------------------------------------------
 
 def test_with_csrf_on_a_post_without_token_is_refused_kindly_and_with_token_works(database_url):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True})
+    app = make_app(database_url, WTF_CSRF_ENABLED=True)
     with app.app_context():
         f.person(None, email="csrf@example.org")
         db.session.commit()
