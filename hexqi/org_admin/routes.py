@@ -35,6 +35,8 @@ def _render(forms: dict[int, ApproveForm] | None = None, status: int = 200) -> A
         forms.setdefault(profile.person_id, ApproveForm(
             formdata=None, approved_hours=profile.approved_hours
             if profile.approved_hours is not None else profile.capacity_hours))
+    for person_id, form in forms.items():  # one id per row, so the error summary links to it
+        form.approved_hours.id = f"approved-{person_id}"
     return render_template(
         "org_admin/dashboard.html", title="My organisation", org=me.organisation,
         coaches=page, forms=forms, given=given, months=months,

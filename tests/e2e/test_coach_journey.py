@@ -95,6 +95,10 @@ def test_coach_journey(live_server, page) -> None:  # type: ignore[no-untyped-de
     # arrange the first session and take its calendar invite
     day = date.today() + timedelta(days=8)
     schedule = page.get_by_role("region", name="Schedule a session")
+    schedule.get_by_role("button", name="Schedule session").click()  # nothing filled in yet
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_focused()  # the error summary takes focus on every page
+    expect(summary.get_by_role("link").first).to_have_text(re.compile(r"^Date: "))
     schedule.get_by_label("Date").fill(day.isoformat())
     schedule.get_by_label("Start time (UK time)").fill("14:30")
     schedule.get_by_label("Length in minutes").fill("90")

@@ -53,6 +53,7 @@ def test_team_journey(live_server, page) -> None:  # type: ignore[no-untyped-def
 
     summary = page.get_by_role("alert").filter(has_text="There is a problem")
     expect(summary).to_be_visible()
+    expect(summary).to_be_focused()  # static/hexqi.js, on every page
     expect(summary.get_by_role("link")).to_have_text(
         ["When could your team usually meet?: Pick at least one half-day."])
     slots = page.get_by_role("group", name="When could your team usually meet?")

@@ -74,8 +74,13 @@ def test_approval_is_validated(client, org):
     login(client, org["boss"])
     resp = client.post(f"/org/coaches/{org['ada'].id}/approve", data={"approved_hours": "9"})
     assert resp.status_code == 422
-    assert "Approve between 0 and the 8 hours a month Ada Coach offers" in resp.get_data(
-        as_text=True)
+    page = resp.get_data(as_text=True)
+    assert "Approve between 0 and the 8 hours a month Ada Coach offers" in page
+    # the page-top error summary links to this row's input (and is focused by hexqi.js)
+    ada_id = org["ada"].id
+    assert 'class="error-summary"' in page
+    assert f'<a href="#approved-{ada_id}">Approved hours a month: Approve between' in page
+    assert f'id="approved-{ada_id}"' in page
     resp = client.post(f"/org/coaches/{org['ada'].id}/approve", data={"approved_hours": "-1"})
     assert resp.status_code == 422
     resp = client.post(f"/org/coaches/{org['ada'].id}/approve", data={"approved_hours": "x"})

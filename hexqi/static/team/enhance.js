@@ -1,7 +1,6 @@
-// Team pages, progressive enhancement only: every page works without it.
+// The new-request form, progressive enhancement only: it works without it.
+// (Focus on the error summary is site-wide, in static/hexqi.js.)
 (function () {
-  var summary = document.querySelector('.error-summary');
-  if (summary) { summary.focus(); }
   // On the request form, show a method's level only once the method is ticked.
   document.querySelectorAll('.skill-list > li').forEach(function (item) {
     var box = item.querySelector('input[type=checkbox]');
