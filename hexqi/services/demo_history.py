@@ -43,6 +43,7 @@ from hexqi.models import (
 from hexqi.models.common import SLOTS
 from hexqi.models.requests import ProjectStage
 from hexqi.services import demo_data as data
+from hexqi.timefmt import format_date
 
 if TYPE_CHECKING:
     from hexqi.services.demo import CoachInfo, TeamInfo, World
@@ -330,7 +331,7 @@ def _propose(h: History, req: SupportRequest, team: TeamInfo, c: CoachInfo, at: 
     db.session.add(match)
     if plan is not None:
         plan.assigned.append((req, match))
-        note = f"Matching round of {plan.at:%d %b %Y}: {c.person.name} proposed"
+        note = f"Matching round of {format_date(plan.at)}: {c.person.name} proposed"
     else:
         note = f"Matched by hand: {c.person.name} proposed"
     _status(req, S.MATCHED, actor, at, note)
@@ -836,7 +837,7 @@ def _pending_reminders(h: History) -> None:
             h.tell(person, log.at, "Please confirm a coaching session",
                    f"{log.actor.name if log.actor else 'Someone'} logged "  # type: ignore
                    f"{log.session.minutes} minutes for the session on "
-                   f"{log.session.starts_at:%d %b %Y}. Please confirm or decline the hours on "
+                   f"{format_date(log.session.starts_at)}. Please confirm or decline the hours on "
                    "your HexQI page.")
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 from hexqi.extensions import db
 from hexqi.models import Account, Organisation, Person, Team, Transfer, TransferKind, utcnow
 from hexqi.services.errors import InvalidInput
+from hexqi.timefmt import format_date
 
 MAX_PERIOD_DAYS = 5 * 366
 HOURS_KINDS = (TransferKind.SESSION, TransferKind.TRAINING)
@@ -106,7 +107,7 @@ class Period:
         return {"from": self.start.isoformat(), "to": self.end.isoformat()}
 
     def label(self) -> str:
-        return f"{self.start:%d %b %Y} to {self.end:%d %b %Y}"
+        return f"{format_date(self.start)} to {format_date(self.end)}"
 
 
 def _date(value: str | date | None, field_name: str) -> date | None:

@@ -85,3 +85,28 @@ def test_the_display_zone_comes_from_config(app, client) -> None:
 def test_an_unknown_display_zone_stops_the_app_at_start_up(database_url) -> None:
     with pytest.raises(RuntimeError, match="Mars/Olympus"):
         create_app({"SQLALCHEMY_DATABASE_URI": database_url, "DISPLAY_TIMEZONE": "Mars/Olympus"})
+
+
+def test_system_pages_and_the_outbox_show_times_in_the_one_house_format(app, client) -> None:
+    from hexqi.models import MatchingRound, Role, RoundStatus
+    from tests import factories as f
+
+    year = date.today().year - 1
+    icb = f.organisation("Surrey ICB")
+    lead = f.person(icb, Role.SYSTEM_LEAD, name="Lena Lead")
+    started, published = datetime(year, 7, 15, 13, 5), datetime(year, 7, 16, 8, 45)  # UTC
+    rnd = MatchingRound(system_id=icb.system_id, created_by_id=lead.id, created_at=started,
+                        published_at=published, status=RoundStatus.PUBLISHED)
+    db.session.add_all([rnd, OutboxMessage(to_person_id=lead.id, to_email=lead.email,
+                                           subject="A note", body="Hello", created_at=started)])
+    db.session.commit()
+    login(client, lead)
+
+    shown_started = f"{datetime(year, 7, 15):%a} 15 Jul {year}, 14:05"  # BST, |datetime default
+    shown_published = f"{datetime(year, 7, 16):%a} 16 Jul {year}, 09:45"
+    dashboard = client.get("/system/").get_data(as_text=True)
+    assert shown_started in dashboard
+    round_page = client.get(f"/system/rounds/{rnd.id}").get_data(as_text=True)
+    assert shown_started in round_page and shown_published in round_page
+    outbox = client.get("/outbox").get_data(as_text=True)
+    assert shown_started in outbox
