@@ -76,7 +76,7 @@ def lp_relaxation(m: Model, w: FloatArr, time_limit: float) -> tuple[float, Floa
 
 def solve_mip(m: Model, w: NDArray[np.int64], time_limit: float | None, node_limit: int | None,
               hint: Solution | None, pairs: IntArr | None = None, seed: int = 0,
-              abs_gap: float | None = None) -> MipOutcome:
+              abs_gap: float | None = None, root_rounds: int | None = None) -> MipOutcome:
     """SCIP over the given pairs (default all). Stops at the time or node limit."""
     t0 = time.monotonic()
     solver = pywraplp.Solver.CreateSolver("SCIP")
@@ -85,6 +85,8 @@ def solve_mip(m: Model, w: NDArray[np.int64], time_limit: float | None, node_lim
     idx = np.arange(m.n_pairs) if pairs is None else pairs
     xs = _build(m, solver, w, integer=True, pairs=idx)
     params = [f"randomization/randomseedshift = {seed % 2**30}", "limits/gap = 0"]
+    if root_rounds is not None:  # fewer cut rounds at the root: an earlier primal, same bound
+        params.append(f"separating/maxroundsroot = {root_rounds}")
     if abs_gap is not None:
         params.append(f"limits/absgap = {abs_gap:.6g}")
     if node_limit is not None:
