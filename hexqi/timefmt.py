@@ -3,7 +3,9 @@ display zone (config ``DISPLAY_TIMEZONE``, default Europe/London, so BST in summ
 
 ``to_local`` turns a stored time into the display zone, ``from_local`` turns a typed wall-clock
 time into what the database stores, and the Jinja filters ``|datetime``, ``|date`` and ``|time``
-show stored times in templates. Outside an app context the default zone is used.
+show stored times in templates. "Today" and "this month" are the display zone's too:
+``local_today()`` and ``local_month_start()`` (naive UTC, for queries). Outside an app context
+the default zone is used.
 """
 
 from __future__ import annotations
@@ -54,6 +56,24 @@ def from_local(moment: datetime, zone: tzinfo | None = None) -> datetime:
 def combine_local(day: date, at: time, zone: tzinfo | None = None) -> datetime:
     """A typed date and time (display zone) as naive UTC."""
     return from_local(datetime.combine(day, at), zone)
+
+
+def _now_utc() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today's date in the display zone (at 23:30 UTC on 31 July it is already 1 August in
+    London). ``now`` is a stored time (naive UTC); the default is the current time."""
+    return to_local(now or _now_utc()).date()
+
+
+def local_month_start(when: date | None = None) -> datetime:
+    """The first instant of a display-zone calendar month, as naive UTC, to compare with stored
+    times (``Transfer.created_at >= local_month_start()``). ``when`` is a stored time (naive
+    UTC), or a display-zone date; the default is now, so this month."""
+    day = local_today(when) if isinstance(when, datetime) else (when or local_today())
+    return combine_local(day.replace(day=1), time.min)
 
 
 def format_datetime(moment: datetime | None, fmt: str = DATETIME_FORMAT) -> str:

@@ -9,11 +9,12 @@ from flask_login import current_user
 
 from hexqi.access import role_required
 from hexqi.extensions import db
-from hexqi.models import Person, Role, utcnow
+from hexqi.models import Person, Role
 from hexqi.org_admin import bp
 from hexqi.org_admin.forms import ApproveForm
 from hexqi.services import admin
 from hexqi.services.errors import DomainError, NotFound
+from hexqi.timefmt import local_month_start
 
 admin_only = role_required(Role.ORG_ADMIN)
 
@@ -28,8 +29,7 @@ def _render(forms: dict[int, ApproveForm] | None = None, status: int = 200) -> A
                        page=max(1, request.args.get("page", 1, type=int) or 1),
                        per_page=int(current_app.config.get("PER_PAGE", 25)), error_out=False)
     months = max(1, min(request.args.get("months", 6, type=int) or 6, 24))
-    month_start = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    given = admin.given_by_person([p.person_id for p in page.items], month_start)
+    given = admin.given_by_person([p.person_id for p in page.items], local_month_start())
     forms = forms or {}
     for profile in page.items:
         forms.setdefault(profile.person_id, ApproveForm(

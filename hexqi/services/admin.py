@@ -38,9 +38,9 @@ from hexqi.models import (
     System,
     Transfer,
     TransferKind,
-    utcnow,
 )
 from hexqi.services.errors import Forbidden, InvalidInput, NotFound
+from hexqi.timefmt import local_month_start, local_today
 
 MIN_FLOOR_HOURS = -1000
 MAX_APPROVED_HOURS = 744  # the hours in a month: a clear upper limit for bad input
@@ -256,10 +256,23 @@ def approve_hours(actor: Person, person_id: int, hours: Any) -> CoachProfile:
         raise
 
 
-def _month_key(column: Any) -> Any:
-    if db.engine.dialect.name == "postgresql":
-        return sa.func.to_char(column, "YYYY-MM")
-    return sa.func.strftime("%Y-%m", column)
+def _sum_by_month(keys: list[str], column: Any, where: Any, *joins: Any) -> dict[str, int]:
+    """Minutes per display-zone month ("YYYY-MM", ``keys`` newest first) of ``column`` (a stored
+    time): one row of conditional sums, so a month starts at UK midnight, not UTC midnight."""
+    starts = [local_month_start(date.fromisoformat(k + "-01")) for k in keys]
+    ends = [local_month_start(_next_month(date.fromisoformat(keys[0] + "-01"))), *starts[:-1]]
+    sums = [sa.func.coalesce(sa.func.sum(sa.case((sa.and_(column >= start, column < end),
+                                                   Transfer.minutes), else_=0)), 0)
+            for start, end in zip(starts, ends, strict=True)]
+    stmt = sa.select(*sums)
+    for join in joins:
+        stmt = stmt.join(*join)
+    row = db.session.execute(stmt.where(where, column >= starts[-1], column < ends[0])).one()
+    return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
+
+
+def _next_month(first: date) -> date:
+    return date(first.year + 1, 1, 1) if first.month == 12 else date(first.year, first.month + 1, 1)
 
 
 def _months(count: int, today: date) -> list[str]:
@@ -306,27 +319,21 @@ def given_by_person(person_ids: list[int], since: datetime) -> dict[int, int]:
 
 
 def hours_by_month(org_id: int, months: int = 6, today: date | None = None) -> list[MonthHours]:
-    """The organisation's staff: hours given per month against the protected time released."""
-    today = today or utcnow().date()
-    keys = _months(max(1, min(months, 24)), today)
-    since = datetime.strptime(keys[-1], "%Y-%m")
+    """The organisation's staff: hours given per month (UK calendar months) against the
+    protected time released."""
+    keys = _months(max(1, min(months, 24)), today or local_today())
     people_accounts = (sa.select(Account.id).join(Account.person)
                        .where(Person.organisation_id == org_id))
-    month = _month_key(Transfer.created_at)
-    given: dict[str, int] = dict(db.session.execute(
-        sa.select(month, sa.func.sum(Transfer.minutes))
-        .where(Transfer.credit_account_id.in_(people_accounts),
-               Transfer.kind.in_(GIVEN_KINDS), Transfer.created_at >= since)
-        .group_by(month)).all())
+    given = _sum_by_month(keys, Transfer.created_at,
+                          sa.and_(Transfer.credit_account_id.in_(people_accounts),
+                                  Transfer.kind.in_(GIVEN_KINDS)))
     original = aliased(Transfer)
-    for key, minutes in db.session.execute(
-            sa.select(month, sa.func.sum(Transfer.minutes))
-            .join(original, original.id == Transfer.reverses_id)
-            .where(Transfer.debit_account_id.in_(people_accounts),
-                   Transfer.kind == TransferKind.REVERSAL, original.kind.in_(GIVEN_KINDS),
-                   Transfer.created_at >= since)
-            .group_by(month)):
-        given[key] = int(given.get(key) or 0) - int(minutes or 0)
+    reversed_ = _sum_by_month(keys, Transfer.created_at,
+                              sa.and_(Transfer.debit_account_id.in_(people_accounts),
+                                      Transfer.kind == TransferKind.REVERSAL,
+                                      original.kind.in_(GIVEN_KINDS)),
+                              (original, original.id == Transfer.reverses_id))
+    given = {k: given[k] - reversed_[k] for k in keys}
     released = released_hours(org_id)
     return [MonthHours(k, int(given.get(k) or 0), released) for k in keys]
 

@@ -45,6 +45,7 @@ from hexqi.models.common import SLOTS
 from hexqi.services.errors import Conflict, InvalidInput, NotFound
 from hexqi.services.notify import notify
 from hexqi.services.requests import set_status
+from hexqi.timefmt import local_month_start, local_today
 
 MAX_CAPACITY_HOURS = 160
 MAX_TEAMS = 20
@@ -183,7 +184,7 @@ def add_absence(person: Person, starts_on: date, ends_on: date) -> CoachAbsence:
     if ends_on < starts_on:
         raise InvalidInput("The last day away must be on or after the first day.",
                            field="ends_on")
-    if ends_on < date.today():
+    if ends_on < local_today():
         raise InvalidInput("These dates are in the past; enter dates still to come.",
                            field="ends_on")
     profile = ensure_profile(person)
@@ -346,8 +347,8 @@ class CoachFigures:
 
 
 def month_start(now: datetime | None = None) -> datetime:
-    now = now or utcnow()
-    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    """The start of this UK calendar month (as naive UTC); ``now`` is a stored time."""
+    return local_month_start(now)
 
 
 def account_id_of(person: Person) -> int | None:

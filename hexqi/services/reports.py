@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from hexqi.extensions import db
-from hexqi.models import Account, Organisation, Person, Team, Transfer, TransferKind, utcnow
+from hexqi.models import Account, Organisation, Person, Team, Transfer, TransferKind
 from hexqi.services.errors import InvalidInput
-from hexqi.timefmt import format_date
+from hexqi.timefmt import format_date, local_today
 
 MAX_PERIOD_DAYS = 5 * 366
 HOURS_KINDS = (TransferKind.SESSION, TransferKind.TRAINING)
@@ -67,8 +67,8 @@ class Period:
 
     @classmethod
     def default(cls, today: date | None = None) -> Period:
-        """The last 6 months: this calendar month and the five before it."""
-        today = today or utcnow().date()
+        """The last 6 months: this calendar month and the five before it (UK dates)."""
+        today = today or local_today()
         return cls(add_months(today.replace(day=1), -5), today)
 
     @classmethod

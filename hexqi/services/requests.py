@@ -52,6 +52,7 @@ from hexqi.models.requests import ProjectStage
 from hexqi.services import ledger
 from hexqi.services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from hexqi.services.notify import notify
+from hexqi.timefmt import local_today
 
 T = TypeVar("T")
 
@@ -547,7 +548,7 @@ def update_outcome_measure(project_id: int, actor: Person, name: str, unit: str,
     last = _measure_number(latest, "latest")
     if measured_on is None:
         raise InvalidInput("Enter the date of the latest value.", field="measured_on")
-    if measured_on > (today or utcnow().date()):
+    if measured_on > (today or local_today()):
         raise InvalidInput("The date cannot be in the future.", field="measured_on")
 
     def work() -> Project:

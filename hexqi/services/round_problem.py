@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,8 +47,8 @@ from hexqi.models import (
     SupportRequest,
     Team,
     TeamMember,
-    utcnow,
 )
+from hexqi.timefmt import local_month_start, local_today
 
 LIVE_STATUSES = (MatchStatus.PROPOSED, MatchStatus.ACCEPTED)
 LIVE_REQUEST_STATUSES = (RequestStatus.MATCHED, RequestStatus.ACTIVE)
@@ -108,7 +108,7 @@ def count_open_requests(system_id: int) -> int:
 
 
 def _today() -> date:
-    return utcnow().date()
+    return local_today()  # the UK day: a coach away "today" is away from UK midnight
 
 
 def _available_profiles(system_id: int) -> sa.Select[Any]:
@@ -143,7 +143,7 @@ def commitments(person_ids: Iterable[int], today: date | None = None) -> dict[in
     ids = list(person_ids)
     if not ids:
         return {}
-    month_start = datetime.combine((today or _today()).replace(day=1), datetime.min.time())
+    month_start = local_month_start(today or _today())  # UK month, as naive UTC
     held_before = (sa.select(sa.func.coalesce(sa.func.sum(CoachingSession.minutes), 0))
                    .where(CoachingSession.match_id == Match.id,
                           CoachingSession.status == SessionStatus.HELD,

@@ -3,7 +3,7 @@ decline reopens it and tells the system leads; nobody acts on someone else's mat
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -12,6 +12,7 @@ from hexqi.models import (
     Match,
     MatchStatus,
     OutboxMessage,
+    PendingTransfer,
     RequestEvent,
     RequestStatus,
     SupportRequest,
@@ -139,6 +140,26 @@ def test_dashboard_shows_balance_hours_this_month_and_history(client, app):
     text = client.get("/coach/").get_data(as_text=True)
     assert "Coaching session" in text and "+1.5 h" in text and scene.team.name in text
     assert "No transfers yet" not in text
+
+
+def test_hours_given_this_month_count_from_uk_midnight(app):
+    scene = accepted()
+    year = date.today().year - 1
+    late = datetime(year, 7, 31, 23, 15)  # stored UTC: 00:15 BST on 1 August
+    held = sessions.log_held_session(scene.match.id, scene.coach, late - timedelta(hours=3), 60,
+                                     at=late - timedelta(hours=1))
+    pending = db.session.scalar(sa.select(PendingTransfer).where(
+        PendingTransfer.session_id == held.id))
+    ledger.confirm_pending(pending.id, scene.member, at=late)
+    db.session.commit()
+    profile = coaching.ensure_profile(scene.coach)
+
+    def given(now: datetime) -> int:
+        return coaching.coach_figures(scene.coach, profile, now=now).given_this_month
+
+    assert given(datetime(year, 7, 31, 23, 30)) == 60  # 1 August in the UK
+    assert given(datetime(year, 8, 15, 12, 0)) == 60   # still August
+    assert given(datetime(year, 8, 31, 23, 30)) == 0   # 00:30 BST on 1 September
 
 
 def test_history_paginates(client, app):

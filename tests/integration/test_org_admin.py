@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,10 +15,10 @@ from hexqi.models import (
     MatchStatus,
     Role,
     TrainingEvent,
-    utcnow,
 )
 from hexqi.services import admin, ledger, rounds
 from hexqi.services.errors import Forbidden, InvalidInput, NotFound
+from hexqi.timefmt import combine_local, local_month_start, local_today
 from tests import factories as f
 
 
@@ -105,10 +105,11 @@ def test_approve_service_rules(org):
 
 
 def _month_start(months_back: int) -> datetime:
-    day = utcnow().replace(day=1, hour=10, minute=0, second=0, microsecond=0)
+    """10:00 UK time on the 1st of a UK calendar month, stored as UTC."""
+    day = local_today().replace(day=1)
     for _ in range(months_back):
         day = (day - timedelta(days=1)).replace(day=1)
-    return day
+    return combine_local(day, time(10, 0))
 
 
 def test_hours_given_against_released(client, org):
@@ -157,3 +158,25 @@ def test_hours_given_against_released(client, org):
     login(client, org["boss"])
     page = client.get("/org/").get_data(as_text=True)
     assert "3 h" in page and "1.5 h" in page and this_month.strftime("%B %Y") in page
+
+
+def test_a_month_is_a_uk_calendar_month(client, org):
+    """Training credited at 23:15 UTC on 31 July is 00:15 BST on 1 August: August's hours."""
+    year = date.today().year - 1
+    host = f.organisation("Host Trust")
+    late = datetime(year, 7, 31, 23, 15)
+    event = TrainingEvent(coach=org["ben"], host_organisation=host, title="SPC charts",
+                          starts_at=late, minutes=120)
+    db.session.add(event)
+    db.session.commit()
+    ledger.record_training(event, org["ben"], at=late)
+    db.session.commit()
+
+    rows = admin.hours_by_month(org["trust"].id, months=2, today=date(year, 8, 1))
+    assert [(r.month, r.given_minutes) for r in rows] == [(f"{year}-08", 120),
+                                                          (f"{year}-07", 0)]
+    rows = admin.hours_by_month(org["trust"].id, months=2, today=date(year, 7, 31))
+    assert [(r.month, r.given_minutes) for r in rows] == [(f"{year}-07", 0),
+                                                          (f"{year}-06", 0)]
+    august = local_month_start(date(year, 8, 1))
+    assert admin.given_by_person([org["ben"].id], august) == {org["ben"].id: 120}

@@ -75,3 +75,33 @@ def test_filters_show_display_zone_text() -> None:
     assert timefmt.format_time(stored) == "00:30"
     assert format_date(date(2026, 7, 14)) == "14 Jul 2026"  # a plain date is not shifted
     assert format_datetime(None) == format_date(None) == timefmt.format_time(None) == ""
+
+
+def test_today_and_this_month_turn_over_at_uk_midnight_in_summer() -> None:
+    # 23:30 UTC on 31 July 2026 is 00:30 BST on 1 August: a new day and a new month in the UK.
+    late = datetime(2026, 7, 31, 23, 30)
+    assert timefmt.local_today(late) == date(2026, 8, 1)
+    assert timefmt.local_month_start(late) == datetime(2026, 7, 31, 23, 0)  # 1 Aug 00:00 BST
+    # an hour earlier it is still 31 July in the UK, and July began at 23:00 UTC on 30 June
+    earlier = datetime(2026, 7, 31, 22, 30)
+    assert timefmt.local_today(earlier) == date(2026, 7, 31)
+    assert timefmt.local_month_start(earlier) == datetime(2026, 6, 30, 23, 0)
+    # a transfer stored at 23:15 UTC on 31 July counts in August's hours, not July's
+    assert datetime(2026, 7, 31, 23, 15) >= timefmt.local_month_start(late)
+
+
+def test_today_and_this_month_in_winter_are_utc_days() -> None:
+    late = datetime(2026, 1, 31, 23, 30)  # GMT: still 31 January
+    assert timefmt.local_today(late) == date(2026, 1, 31)
+    assert timefmt.local_month_start(late) == datetime(2026, 1, 1, 0, 0)
+    # November began after the clocks went back; October began in BST
+    assert timefmt.local_month_start(date(2026, 11, 20)) == datetime(2026, 11, 1, 0, 0)
+    assert timefmt.local_month_start(date(2026, 10, 20)) == datetime(2026, 9, 30, 23, 0)
+
+
+def test_today_and_this_month_default_to_now() -> None:
+    now = datetime.now(LONDON)
+    assert timefmt.local_today() in {now.date(), (now + timedelta(minutes=1)).date()}
+    start = timefmt.local_month_start()
+    assert start.tzinfo is None and start <= datetime.now(ZoneInfo("UTC")).replace(tzinfo=None)
+    assert to_local(start).day == 1 and to_local(start).strftime("%H:%M") == "00:00"
