@@ -5,9 +5,10 @@ Pipeline (see docs/matching.md):
  2. baseline greedy (never return less than it);
  3. bound: the LP relaxation (GLOP) when the pair count is moderate, else a Lagrangian bound;
  4. primal: round the LP / Lagrangian values (greedy in their order), then local search;
- 5. MIP (SCIP) over all pairs, or over a core of the best pairs per request at large sizes,
-    warm-started with the incumbent; its proven bound tightens coverage_bound;
- 6. fit moves at equal coverage, reasons for every request, independent validation.
+ 5. up to MIP_MAX_PAIRS: SCIP over all pairs, warm-started with the incumbent, for the rest of
+    the time (its proven bound tightens coverage_bound); above: large-neighbourhood search,
+    re-solving random groups of coaches exactly with SCIP;
+ 6. fit moves at equal coverage, reasons for every request, a final check of the round.
 """
 
 from __future__ import annotations

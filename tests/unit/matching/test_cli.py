@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from checker import check_result
+from matching_checker import check_result
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -2,7 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
-from checker import check_result, count_pairs
+from matching_checker import check_result, count_pairs
 
 from matching import Problem, SolveParams, solve
 

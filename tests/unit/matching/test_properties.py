@@ -1,8 +1,8 @@
 from typing import Any
 
-from checker import brute_force, check_result, count_pairs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from matching_checker import brute_force, check_result, count_pairs
 
 from matching import Problem, SolveParams, solve
 
