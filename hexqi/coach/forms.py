@@ -4,7 +4,6 @@ the rules again and decide."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import time
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -155,22 +154,6 @@ class ScheduleForm(FlaskForm):
         InputRequired("Enter the length in minutes."),
         SESSION_LENGTH])
     mode = SelectField("How", choices=SESSION_MODES, default=Mode.VIRTUAL.value)
-
-
-class LogSessionForm(FlaskForm):
-    # Shown on the same page as ScheduleForm: its own element ids (the field names stay), so
-    # each label points at its own input.
-    session_id = SelectField("Which session", coerce=str, validate_choice=False, id="log-session",
-                             choices=[SelectChoice("", "A session not in the diary")])
-    day = DateField("Date held", id="log-day",
-                    validators=[InputRequired("Enter the date it was held.")])
-    start = TimeField("Start time (UK time)", default=time(9, 0), id="log-start", validators=[
-        InputRequired("Enter the start time, e.g. 14:00.")])
-    minutes = IntegerField("Minutes", default=60, id="log-minutes", validators=[
-        InputRequired("Enter how long the session was, in minutes."),
-        SESSION_LENGTH])
-    notes = TextAreaField("Notes for the team", id="log-notes", validators=[
-        Optional(), Length(max=2000, message="Keep notes under 2000 characters.")])
 
 
 class TrainingForm(FlaskForm):

@@ -3,7 +3,6 @@ training events. Views translate HTTP and forms to services and back, nothing mo
 
 from __future__ import annotations
 
-from datetime import time
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -18,13 +17,13 @@ from hexqi.coach.forms import (
     AbsenceForm,
     AttendeeEmailForm,
     DeclineForm,
-    LogSessionForm,
     ScheduleForm,
     TrainingForm,
     build_profile_form,
     skill_field,
 )
-from hexqi.main.forms import show_error
+from hexqi.main.decide import decide_session
+from hexqi.main.forms import LogSessionForm, show_error
 from hexqi.models import Person, Role, SessionStatus, utcnow
 from hexqi.models.common import SLOTS
 from hexqi.services import coaching, sessions, training
@@ -259,13 +258,10 @@ def log_session(match_id: int) -> Any:
     found = _accepted_match(match_id)
     form = LogSessionForm()
     if form.validate_on_submit():
-        raw_id = form.session_id.data or ""
-        session_id = int(raw_id) if raw_id.isdigit() else None
         try:
-            sessions.log_held_session(found.id, _me(),
-                                      combine_local(form.day.data, form.start.data or time(9, 0)),
-                                      form.minutes.data, form.notes.data or "",
-                                      session_id=session_id)
+            sessions.log_held_session(
+                found.id, _me(), combine_local(form.day.data, form.start.data),
+                form.minutes.data, form.notes.data or "", session_id=form.chosen_session_id())
         except InvalidInput as exc:
             show_error(form, exc, "day" if exc.field == "starts_at" else None)
         except DomainError as exc:
@@ -296,31 +292,16 @@ def _session_match_id(session_id: int) -> int:
 @bp.post("/sessions/<int:session_id>/confirm")
 @coach_only
 def confirm_session(session_id: int) -> BaseResponse:
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     match_id = _session_match_id(session_id)
-    try:
-        sessions.confirm_session(session_id, _me())
-    except DomainError as exc:
-        _flash_error(exc)
-    else:
-        flash("Hours confirmed and added to your balance.", "success")
+    decide_session(session_id, _me(), confirm=True)
     return _back(match_id)
 
 
 @bp.post("/sessions/<int:session_id>/decline")
 @coach_only
 def decline_session(session_id: int) -> BaseResponse:
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     match_id = _session_match_id(session_id)
-    try:
-        sessions.decline_session(session_id, _me())
-    except DomainError as exc:
-        _flash_error(exc)
-    else:
-        flash("You declined those hours; nothing was posted. Talk to the team if the session "
-              "needs logging again.", "success")
+    decide_session(session_id, _me(), confirm=False)
     return _back(match_id)
 
 

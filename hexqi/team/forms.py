@@ -8,31 +8,30 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
-    DecimalField,
-    FloatField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
-    TimeField,
 )
 from wtforms.validators import (
     InputRequired,
     Length,
     NumberRange,
     Optional,
-    StopValidation,
     ValidationError,
 )
 
-from hexqi.main.forms import MultiCheckboxField
+from hexqi.main.forms import (
+    CoordinateField,
+    MultiCheckboxField,
+    NumberField,
+    PlainDateField,
+    WholeNumberField,
+)
 from hexqi.models import Mode, Skill, Team
 from hexqi.models.common import SLOTS
-from hexqi.services.sessions import MAX_MINUTES, MIN_MINUTES, MINUTES_MESSAGE
 
 STAGES: list[tuple[str, str, str]] = [
     ("idea", "Idea", "We know what we want to improve but have not started yet."),
@@ -61,48 +60,6 @@ MODES: list[tuple[str, str]] = [
 DAYS = [("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),
         ("fri", "Friday")]
 HALVES = [("am", "Morning"), ("pm", "Afternoon")]
-
-
-class _PlainMessage:
-    """A typed field whose "not a number/date" error is in plain words and stops there
-    (no second, contradictory message from a range check)."""
-
-    invalid = "Enter a valid value."
-    process_errors: list[Any]
-    data: Any
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if valuelist and not str(valuelist[0]).strip():
-            self.data = None  # left empty: Optional or InputRequired decides
-            return
-        try:
-            super().process_formdata(valuelist)  # type: ignore[misc]
-        except ValueError:
-            raise ValueError(self.invalid) from None
-
-    def pre_validate(self, form: Any) -> None:
-        if self.process_errors:
-            raise StopValidation()
-
-
-class WholeNumberField(_PlainMessage, IntegerField):
-    invalid = "Enter a whole number, e.g. 6."
-
-
-class NumberField(_PlainMessage, DecimalField):
-    invalid = "Enter a number, e.g. 42 or 3.5."
-
-
-class CoordinateField(_PlainMessage, FloatField):
-    invalid = "Enter a number, e.g. 51.5."
-
-
-class PlainDateField(_PlainMessage, DateField):
-    invalid = "Enter a date, e.g. 2025-03-31."
-
-
-class PlainTimeField(_PlainMessage, TimeField):
-    invalid = "Enter a time, e.g. 14:00."
 
 
 def choices(pairs: Sequence[tuple[Any, str]]) -> list[SelectChoice]:
@@ -232,17 +189,6 @@ class OutcomeForm(FlaskForm):
         InputRequired("Enter the latest value as a number.")])
     measured_on = PlainDateField("Date of the latest value", validators=[
         InputRequired("Enter the date of the latest value.")])
-
-
-class LogSessionForm(FlaskForm):
-    held_on = PlainDateField("Date held", validators=[InputRequired("Enter the date it was held.")])
-    starts_at = PlainTimeField("Start time", default=None, validators=[
-        InputRequired("Enter the start time, e.g. 14:00.")])
-    minutes = WholeNumberField("Length in minutes", validators=[
-        InputRequired("Enter the length in minutes."),
-        NumberRange(MIN_MINUTES, MAX_MINUTES, MINUTES_MESSAGE)])
-    notes = TextAreaField("Notes (optional)", validators=[
-        Length(max=2000, message="Keep this under 2000 characters.")])
 
 
 class ActionForm(FlaskForm):

@@ -15,7 +15,8 @@ from werkzeug.wrappers import Response
 
 from hexqi.access import role_required
 from hexqi.extensions import db
-from hexqi.main.forms import show_error
+from hexqi.main.decide import decide_session
+from hexqi.main.forms import LogSessionForm, show_error
 from hexqi.models import Role, Skill
 from hexqi.services import requests as svc
 from hexqi.services import sessions
@@ -28,7 +29,6 @@ from hexqi.team.forms import (
     STAGES,
     ActionForm,
     FeedbackForm,
-    LogSessionForm,
     OutcomeForm,
     WithdrawForm,
     build_request_form,
@@ -204,10 +204,10 @@ def log_session(request_id: int) -> Any:
             if match is None:
                 raise InvalidInput("There is no coach to log a session with yet.")
             sessions.log_held_session(
-                match.id, current_user, combine_local(form.held_on.data, form.starts_at.data),
+                match.id, current_user, combine_local(form.day.data, form.start.data),
                 form.minutes.data, form.notes.data or "")
         except InvalidInput as exc:
-            show_error(form, exc, "held_on" if exc.field == "starts_at" else None)
+            show_error(form, exc, "day" if exc.field == "starts_at" else None)
         except DomainError as exc:
             return _refused(exc, request_id, "sessions")
         else:
@@ -246,23 +246,8 @@ def feedback(session_id: int) -> Any:
 
 def _decide(session_id: int, confirm: bool) -> Response:
     request_id = _session_request_id(session_id)
-    form = ActionForm()
-    back = _local(form.next.data, url_for("team.request_detail", request_id=request_id))
-    if not form.validate_on_submit():
-        flash("Your form expired; please try again.", "error")
-        return redirect(back)
-    try:
-        if confirm:
-            sessions.confirm_session(session_id, current_user)
-        else:
-            sessions.decline_session(session_id, current_user)
-    except NotFound:
-        abort(404)
-    except DomainError as exc:
-        flash(str(exc), "error")
-    else:
-        flash("Hours confirmed. Thank you." if confirm else
-              "Hours declined: no hours move.", "success")
+    back = _local(ActionForm().next.data, url_for("team.request_detail", request_id=request_id))
+    decide_session(session_id, current_user, confirm)
     return redirect(back)
 
 

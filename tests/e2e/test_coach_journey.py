@@ -137,7 +137,7 @@ def test_coach_journey(live_server, page) -> None:  # type: ignore[no-untyped-de
     session = to_confirm.get_by_role("listitem").first
     expect(session).to_be_visible()
     minutes = int(re.search(r"(\d+) min", session.inner_text()).group(1))  # type: ignore[union-attr]
-    session.get_by_role("button", name=re.compile(r"^Confirm hours")).click()
+    session.get_by_role("button", name=re.compile(r"^Confirm [\d.]+ h")).click()
     expect(page.get_by_role("status").filter(has_text="Hours confirmed")).to_be_visible()
     balance_after = stat(page, "your balance")
     assert balance_after == pytest.approx(balance_before + minutes / 60, abs=0.1)

@@ -49,7 +49,7 @@ def test_coach_and_team_forms_refuse_the_same_lengths_with_the_same_message(
         "minutes": minutes, "mode": "virtual"})
     login(client, scene.member)
     team = client.post(f"/team/requests/{scene.request.id}/sessions", data={
-        "held_on": day, "starts_at": "10:00", "minutes": minutes})
+        "day": day, "start": "10:00", "minutes": minutes})
     for answer in (coach, planned, team):
         assert answer.status_code == 400
         assert MINUTES_MESSAGE in answer.get_data(as_text=True)
@@ -64,5 +64,5 @@ def test_coach_and_team_forms_accept_the_shortest_session(app, client) -> None:
         "day": day, "start": "10:00", "minutes": str(MIN_MINUTES)}).status_code == 302
     login(client, scene.member)
     assert client.post(f"/team/requests/{scene.request.id}/sessions", data={
-        "held_on": day, "starts_at": "14:00", "minutes": str(MIN_MINUTES)}).status_code == 302
+        "day": day, "start": "14:00", "minutes": str(MIN_MINUTES)}).status_code == 302
     assert _rows() == 2

@@ -273,13 +273,13 @@ def test_team_logs_a_session_it_held_for_the_coach_to_confirm(client, member):
     login(client, member)
     held_on = (date.today() - timedelta(days=3)).isoformat()
     bad = client.post(f"/team/requests/{req.id}/sessions",
-                      data={"held_on": held_on, "starts_at": "10:00", "minutes": "5000",
+                      data={"day": held_on, "start": "10:00", "minutes": "5000",
                             "notes": "Driver diagram"})
     assert bad.status_code == 400 and "Enter minutes from 15 to 480 (8 hours)." in bad.get_data(
         as_text=True)
     assert 'value="5000"' in bad.get_data(as_text=True) and rows(CoachingSession) == 0
     answer = client.post(f"/team/requests/{req.id}/sessions",
-                         data={"held_on": held_on, "starts_at": "10:00", "minutes": "60",
+                         data={"day": held_on, "start": "10:00", "minutes": "60",
                                "notes": "Driver diagram"})
     assert answer.status_code == 302
     pending = db.session.scalar(sa.select(PendingTransfer))

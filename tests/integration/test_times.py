@@ -46,7 +46,7 @@ def test_a_session_the_team_logs_at_2pm_uk_time_is_stored_as_utc(app, client) ->
     day = _last_july_15th()
     login(client, scene.member)
     response = client.post(f"/team/requests/{scene.request.id}/sessions", data={
-        "held_on": day.isoformat(), "starts_at": "14:00", "minutes": "60", "notes": ""})
+        "day": day.isoformat(), "start": "14:00", "minutes": "60", "notes": ""})
     assert response.status_code == 302
     session = db.session.scalar(sa.select(CoachingSession))
     assert session.starts_at == datetime(day.year, 7, 15, 13, 0)
