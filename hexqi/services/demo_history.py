@@ -703,7 +703,8 @@ def _training(h: History) -> None:
         starts = (w.now + h.days(5, 30)) if future else w.days_ago(h.rng.uniform(3, 175))
         starts = _slot_time(h, starts, ["tue-am", "wed-pm", "thu-am", "thu-pm", "fri-am"])
         able = [c for c in teachers if c.lead_since < starts] or teachers
-        c = h.rng.choice(able)
+        # The featured coach's story includes a training event they ran.
+        c = w.featured["coach"] if i == 0 else h.rng.choice(able)
         topics = [(t, s) for t, s in data.TRAINING if s in c.skills] or [data.TRAINING[5]]
         title, slug = h.rng.choice(topics)
         minutes = h.rng.choice((90, 120, 120, 180, 240))

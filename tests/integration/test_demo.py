@@ -267,6 +267,7 @@ def test_demo_logins_walk_into_their_stories(built):
         Match.published.is_(True))).all()
     assert proposals and all(m.request.status is RequestStatus.MATCHED for m in proposals)
     assert _pending_for(coach)
+    assert count(TrainingEvent, TrainingEvent.coach_id == coach.id) >= 1
     member = _person(by_journey["Team member"].email)
     assert _pending_for(member)
     team_ids = [m.team_id for m in member.memberships]
