@@ -25,7 +25,7 @@ from hexqi.services import (
     reports_sustainability,
 )
 from hexqi.services.errors import InvalidInput, NotFound
-from hexqi.services.reports import Period, cell_text, system_id_of
+from hexqi.services.reports import Period, cell_text, flows, system_id_of
 from hexqi.services.reports_catalogue import build_table, overview
 
 LEAD = Role.SYSTEM_LEAD
@@ -73,11 +73,12 @@ def hours() -> tuple[str, int]:
     group = reports_hours.check_group(form.group.data)
     form.group.data = group
     system_id = system_id_of(current_user)
-    matrix = reports_hours.hours_matrix(system_id, period, group)
-    net = reports_hours.net_givers(system_id, period)
-    by_month = reports_hours.hours_by_month(system_id, period)
+    rows = flows(system_id, period, by_month=True)  # the ledger summed once for four tables
+    matrix = reports_hours.hours_matrix(system_id, period, group, rows)
+    net = reports_hours.net_givers(system_id, period, rows)
+    by_month = reports_hours.hours_by_month(system_id, period, rows)
     by_skill = reports_hours.hours_by_skill(system_id, period)
-    by_kind = reports_hours.hours_by_kind(system_id, period)
+    by_kind = reports_hours.hours_by_kind(system_id, period, rows)
     return _page(
         "reports/hours.html", form, period, ok, title="Hours exchanged", group=group,
         group_name=reports_hours.GROUPS[group].lower(),

@@ -21,7 +21,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from hexqi.extensions import db
-from hexqi.models import Account, Organisation, Person, Team, Transfer, TransferKind
+from hexqi.models import (
+    Account,
+    Organisation,
+    Person,
+    Team,
+    Tier,
+    TierChange,
+    Transfer,
+    TransferKind,
+)
 from hexqi.services.errors import InvalidInput
 from hexqi.timefmt import format_date, local_today
 
@@ -237,4 +246,119 @@ def hours_given(system_id: int, period: Period) -> Any:
             receiver.system_id == system_id,
         )
         .subquery("hours_given")
+    )
+
+
+# --- the hours-given rows, summed once per page ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrgRef:
+    id: int
+    name: str
+    kind: str
+    locality: str | None
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Minutes given from one organisation to another, summed in the database.
+
+    ``source_kind`` is session or training (a reversal counts under the kind it undoes).
+    ``month`` is set when asked for by month; ``learn`` (the giver was once in the Learn
+    tier) and ``receiver_team_id`` when asked for in detail.
+    """
+
+    giver: OrgRef
+    receiver: OrgRef
+    source_kind: str
+    minutes: int
+    month: tuple[int, int] | None = None
+    learn: bool = False
+    receiver_team_id: int | None = None
+
+
+def _given_by_accounts(period: Period, by_month: bool) -> Any:
+    """Hours given summed per (giver account, receiver account, kind[, month]): a subquery.
+
+    Summing the transfers first, and only then looking up whose accounts they are, keeps
+    the work on the (large) transfers table to one pass over the period's rows. Reversals
+    are a separate, small branch: their accounts are swapped and they count negatively.
+    """
+    t = aliased(Transfer, name="t")
+    original = aliased(Transfer, name="original")
+    in_period = (t.created_at >= period.starts_at, t.created_at < period.ends_before)
+
+    def keys(giver: Any, receiver: Any, kind: Any) -> list[Any]:
+        out = [giver.label("giver_account_id"), receiver.label("receiver_account_id"),
+               kind.label("source_kind")]
+        if by_month:
+            out += [sa.extract("year", t.created_at).label("year"),
+                    sa.extract("month", t.created_at).label("month")]
+        return out
+
+    plain = keys(t.credit_account_id, t.debit_account_id, t.kind)
+    undone = keys(t.debit_account_id, t.credit_account_id, original.kind)
+    return sa.union_all(
+        sa.select(*plain, sa.func.sum(t.minutes).label("minutes"))
+        .where(*in_period, t.kind.in_(HOURS_KINDS))
+        .group_by(*plain),
+        sa.select(*undone, (-sa.func.sum(t.minutes)).label("minutes"))
+        .select_from(t).join(original, original.id == t.reverses_id)
+        .where(*in_period, t.kind == TransferKind.REVERSAL, original.kind.in_(HOURS_KINDS))
+        .group_by(*undone),
+    ).subquery("given_raw")
+
+
+def flows(system_id: int, period: Period, by_month: bool = False,
+          detail: bool = False) -> list[Flow]:
+    """The period's hours given between the system's organisations: one GROUP BY query.
+
+    Every hours report derives its table from these few rows (at most one per pair of
+    organisations, kind and month), so a page sums the ledger once however many tables
+    it shows. What counts is as in :func:`hours_given`.
+    """
+    raw = _given_by_accounts(period, by_month)
+    giver_acc = account_orgs("giver_acc")
+    receiver_acc = account_orgs("receiver_acc")
+    giver = aliased(Organisation, name="giver_org")
+    receiver = aliased(Organisation, name="receiver_org")
+    keys: list[Any] = [giver.id, giver.name, giver.kind, giver.locality, receiver.id,
+                       receiver.name, receiver.kind, receiver.locality, raw.c.source_kind]
+    if by_month:
+        keys += [raw.c.year, raw.c.month]
+    if detail:
+        learners = sa.select(Person.id.label("person_id")).where(_once_learn()) \
+            .subquery("learners")
+        keys += [learners.c.person_id.is_not(None), receiver_acc.c.team_id]
+    stmt = (
+        sa.select(*keys, sa.func.sum(raw.c.minutes))
+        .select_from(raw)
+        .join(giver_acc, giver_acc.c.account_id == raw.c.giver_account_id)
+        .join(receiver_acc, receiver_acc.c.account_id == raw.c.receiver_account_id)
+        .join(giver, giver.id == giver_acc.c.organisation_id)
+        .join(receiver, receiver.id == receiver_acc.c.organisation_id)
+        .where(giver.system_id == system_id, receiver.system_id == system_id)
+        .group_by(*keys)
+    )
+    if detail:
+        stmt = stmt.outerjoin(learners, learners.c.person_id == giver_acc.c.person_id)
+    out = []
+    for row in db.session.execute(stmt):
+        g, r = OrgRef(*row[0:4]), OrgRef(*row[4:8])
+        kind = TransferKind(row[8]).value
+        rest = list(row[9:-1])
+        month = (int(rest.pop(0)), int(rest.pop(0))) if by_month else None
+        learn, team_id = (bool(rest[0]), rest[1]) if detail else (False, None)
+        out.append(Flow(g, r, kind, int(row[-1]), month, learn, team_id))
+    return out
+
+
+def _once_learn() -> sa.ColumnElement[bool]:
+    """The person was in the Learn tier at some time (a TierChange from or to Learn, or now)."""
+    return sa.or_(
+        Person.tier == Tier.LEARN,
+        sa.exists().where(TierChange.person_id == Person.id,
+                          sa.or_(TierChange.from_tier == Tier.LEARN,
+                                 TierChange.to_tier == Tier.LEARN)),
     )

@@ -13,7 +13,7 @@ from hexqi.services import (
     reports_sustainability,
 )
 from hexqi.services.errors import NotFound
-from hexqi.services.reports import Period, Table, hours
+from hexqi.services.reports import Period, Table, flows, hours
 
 Builder = Callable[[int, Period, str], Table]
 
@@ -71,16 +71,17 @@ class Overview:
 
 
 def overview(system_id: int, period: Period) -> Overview:
-    """The dashboard's cards: a handful of aggregate queries."""
-    totals = reports_hours.hours_totals(system_id, period)
-    sides = reports_hours.given_received_minutes(system_id, period, "organisation")
+    """The dashboard's cards: a handful of aggregate queries (the ledger is summed once)."""
+    rows = flows(system_id, period, detail=True)
+    totals = reports_hours.hours_totals(system_id, period, rows)
+    sides = reports_hours.given_received_minutes(system_id, period, "organisation", rows)
     _rows, system = reports_pipeline.pyramid_rows(system_id, period)
     return Overview(
         hours_total=hours(totals["total"]),
         hours_across=hours(totals["across"]),
         giving=sum(1 for _, g, _r in sides if g > 0),
         receiving=sum(1 for _, _g, r in sides if r > 0),
-        index=reports_sustainability.sustainability(system_id, period),
+        index=reports_sustainability.sustainability(system_id, period, rows),
         tiers={reports_pipeline.TIER_NAMES[t]: system.counts[t]
                for t in reports_pipeline.TIERS},
         projects=reports_impact.projects_supported(system_id, period),

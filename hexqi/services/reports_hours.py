@@ -8,22 +8,35 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from hexqi.extensions import db
 from hexqi.models import (
     CoachingSession,
     Match,
+    Organisation,
     OrgKind,
     PendingTransfer,
     RequestSkill,
     Skill,
     TrainingEvent,
+    Transfer,
     TransferKind,
 )
-from hexqi.services.reports import Period, Table, hours, hours_given, month_label
+from hexqi.services.reports import (
+    Flow,
+    OrgRef,
+    Period,
+    Table,
+    account_orgs,
+    flows,
+    hours,
+    month_label,
+)
 
 GROUPS = {
     "kind": "Organisation kind",
@@ -34,12 +47,12 @@ NO_SKILL = "No skill recorded"
 NO_LOCALITY = "No locality recorded"
 
 
-def _keys(given: Any, group: str) -> tuple[Any, Any]:
+def _key(org: OrgRef, group: str) -> Any:
     if group == "kind":
-        return given.c.giver_kind, given.c.receiver_kind
+        return org.kind
     if group == "locality":
-        return given.c.giver_locality, given.c.receiver_locality
-    return given.c.giver_name, given.c.receiver_name
+        return org.locality
+    return org.name
 
 
 def group_label(value: Any, group: str) -> str:
@@ -54,25 +67,25 @@ def check_group(group: str | None) -> str:
     return group if group in GROUPS else "kind"
 
 
-def matrix_minutes(system_id: int, period: Period, group: str = "kind"
-                   ) -> dict[tuple[str, str], int]:
-    """Minutes given, keyed by (giver label, receiver label): one GROUP BY query."""
-    given = hours_given(system_id, period)
-    giver_key, receiver_key = _keys(given, group)
-    rows = db.session.execute(
-        sa.select(giver_key, receiver_key, sa.func.sum(given.c.minutes))
-        .group_by(giver_key, receiver_key)
-    )
-    return {(group_label(g, group), group_label(r, group)): int(m) for g, r, m in rows}
+def matrix_minutes(system_id: int, period: Period, group: str = "kind",
+                   rows: list[Flow] | None = None) -> dict[tuple[str, str], int]:
+    """Minutes given, keyed by (giver label, receiver label), from :func:`flows`."""
+    rows = flows(system_id, period) if rows is None else rows
+    out: dict[tuple[str, str], int] = defaultdict(int)
+    for f in rows:
+        out[(group_label(_key(f.giver, group), group),
+             group_label(_key(f.receiver, group), group))] += f.minutes
+    return dict(out)
 
 
-def hours_matrix(system_id: int, period: Period, group: str = "kind") -> Table:
+def hours_matrix(system_id: int, period: Period, group: str = "kind",
+                 rows: list[Flow] | None = None) -> Table:
     """Giver rows × receiver columns of hours, with row and column totals.
 
     A blank cell means no hours were given between that pair in the period.
     """
     group = check_group(group)
-    cells = matrix_minutes(system_id, period, group)
+    cells = matrix_minutes(system_id, period, group, rows)
     givers = sorted({g for g, _ in cells})
     receivers = sorted({r for _, r in cells})
     given_total: dict[str, int] = defaultdict(int)
@@ -96,27 +109,20 @@ def hours_matrix(system_id: int, period: Period, group: str = "kind") -> Table:
     return table
 
 
-def given_received_minutes(system_id: int, period: Period, group: str = "organisation"
-                           ) -> list[tuple[str, int, int]]:
-    """(label, minutes given, minutes received) for each group with any hours: one query."""
-    given = hours_given(system_id, period)
-    giver_key, receiver_key = _keys(given, group)
-    both = sa.union_all(
-        sa.select(giver_key.label("k"), given.c.minutes.label("given"),
-                  sa.literal(0).label("received")),
-        sa.select(receiver_key.label("k"), sa.literal(0).label("given"),
-                  given.c.minutes.label("received")),
-    ).subquery("both_sides")
-    rows = db.session.execute(
-        sa.select(both.c.k, sa.func.sum(both.c.given), sa.func.sum(both.c.received))
-        .group_by(both.c.k)
-    )
-    return [(group_label(k, group), int(g), int(r)) for k, g, r in rows]
+def given_received_minutes(system_id: int, period: Period, group: str = "organisation",
+                           rows: list[Flow] | None = None) -> list[tuple[str, int, int]]:
+    """(label, minutes given, minutes received) for each group with any hours."""
+    rows = flows(system_id, period) if rows is None else rows
+    sides: dict[str, list[int]] = {}
+    for f in rows:
+        sides.setdefault(group_label(_key(f.giver, group), group), [0, 0])[0] += f.minutes
+        sides.setdefault(group_label(_key(f.receiver, group), group), [0, 0])[1] += f.minutes
+    return [(label, g, r) for label, (g, r) in sides.items()]
 
 
-def net_givers(system_id: int, period: Period) -> Table:
+def net_givers(system_id: int, period: Period, flow_rows: list[Flow] | None = None) -> Table:
     """Per organisation: hours given, received and the net (given minus received)."""
-    rows = given_received_minutes(system_id, period, "organisation")
+    rows = given_received_minutes(system_id, period, "organisation", flow_rows)
     rows.sort(key=lambda r: (-(r[1] - r[2]), r[0]))
     return Table(
         name="net-givers",
@@ -127,8 +133,9 @@ def net_givers(system_id: int, period: Period) -> Table:
     )
 
 
-def hours_by_kind(system_id: int, period: Period) -> Table:
-    rows = given_received_minutes(system_id, period, "kind")
+def hours_by_kind(system_id: int, period: Period, flow_rows: list[Flow] | None = None
+                  ) -> Table:
+    rows = given_received_minutes(system_id, period, "kind", flow_rows)
     rows.sort(key=lambda r: r[0])
     return Table(
         name="hours-by-kind",
@@ -138,18 +145,15 @@ def hours_by_kind(system_id: int, period: Period) -> Table:
     )
 
 
-def hours_by_month(system_id: int, period: Period) -> Table:
-    """Every month of the period (zero when nothing was given), split session/training."""
-    given = hours_given(system_id, period)
-    year = sa.extract("year", given.c.at)
-    month = sa.extract("month", given.c.at)
-    rows = db.session.execute(
-        sa.select(year, month, given.c.source_kind, sa.func.sum(given.c.minutes))
-        .group_by(year, month, given.c.source_kind)
-    )
+def hours_by_month(system_id: int, period: Period, rows: list[Flow] | None = None) -> Table:
+    """Every month of the period (zero when nothing was given), split session/training.
+
+    ``rows`` are :func:`flows` by month."""
+    rows = flows(system_id, period, by_month=True) if rows is None else rows
     minutes: dict[tuple[int, int, str], int] = defaultdict(int)
-    for y, m, kind, total in rows:
-        minutes[(int(y), int(m), TransferKind(kind).value)] += int(total)
+    for f in rows:
+        assert f.month is not None, "hours by month needs the flows by month"
+        minutes[(*f.month, f.source_kind)] += f.minutes
     table = Table(
         name="hours-by-month",
         title="Hours given by month",
@@ -163,38 +167,72 @@ def hours_by_month(system_id: int, period: Period) -> Table:
     return table
 
 
+def _given_of_kind(system_id: int, period: Period, kind: TransferKind, link: str) -> Any:
+    """The period's ``kind`` transfers (and their reversals, negative) between two of the
+    system's accounts, with the ``link`` column (pending_id or training_event_id): a subquery.
+    """
+    t = aliased(Transfer, name="t")
+    original = aliased(Transfer, name="original")
+    in_period = (t.created_at >= period.starts_at, t.created_at < period.ends_before)
+    ours = account_orgs("ours")
+    in_system = (
+        sa.select(ours.c.account_id)
+        .join(Organisation, Organisation.id == ours.c.organisation_id)
+        .where(Organisation.system_id == system_id)
+    )
+    return sa.union_all(
+        sa.select(getattr(t, link).label("link"), t.minutes.label("minutes"))
+        .where(*in_period, t.kind == kind, t.credit_account_id.in_(in_system),
+               t.debit_account_id.in_(in_system)),
+        sa.select(getattr(original, link).label("link"), (-t.minutes).label("minutes"))
+        .select_from(t).join(original, original.id == t.reverses_id)
+        .where(*in_period, t.kind == TransferKind.REVERSAL, original.kind == kind,
+               t.credit_account_id.in_(in_system), t.debit_account_id.in_(in_system)),
+    ).subquery(f"given_{kind.value}")
+
+
 def hours_by_skill(system_id: int, period: Period) -> Table:
     """Session hours split equally across the request's skills; training hours to the
-    event's skill. Two queries (sessions, training)."""
-    given = hours_given(system_id, period)
+    event's skill. Two queries (sessions, training): sessions are summed per request
+    first, then split, so the split is exact (minutes per skill count kept apart)."""
+    sessions = _given_of_kind(system_id, period, TransferKind.SESSION, "pending_id")
+    per_request = (
+        sa.select(Match.request_id.label("request_id"),
+                  sa.func.sum(sessions.c.minutes).label("minutes"))
+        .select_from(sessions)
+        .outerjoin(PendingTransfer, PendingTransfer.id == sessions.c.link)
+        .outerjoin(CoachingSession, CoachingSession.id == PendingTransfer.session_id)
+        .outerjoin(Match, Match.id == CoachingSession.match_id)
+        .group_by(Match.request_id).subquery("per_request")
+    )
     skill_count = (
         sa.select(RequestSkill.request_id, sa.func.count().label("n"))
         .group_by(RequestSkill.request_id).subquery("skill_count")
     )
-    share = sa.cast(given.c.minutes, sa.Float) / sa.func.coalesce(skill_count.c.n, 1)
-    sessions = db.session.execute(
-        sa.select(Skill.name, sa.func.sum(share))
-        .select_from(given)
-        .outerjoin(PendingTransfer, PendingTransfer.id == given.c.pending_id)
-        .outerjoin(CoachingSession, CoachingSession.id == PendingTransfer.session_id)
-        .outerjoin(Match, Match.id == CoachingSession.match_id)
-        .outerjoin(RequestSkill, RequestSkill.request_id == Match.request_id)
-        .outerjoin(skill_count, skill_count.c.request_id == Match.request_id)
+    parts = sa.func.coalesce(skill_count.c.n, 1)
+    session_rows = db.session.execute(
+        sa.select(Skill.name, parts, sa.func.sum(per_request.c.minutes))
+        .select_from(per_request)
+        .outerjoin(RequestSkill, RequestSkill.request_id == per_request.c.request_id)
+        .outerjoin(skill_count, skill_count.c.request_id == per_request.c.request_id)
         .outerjoin(Skill, Skill.id == RequestSkill.skill_id)
-        .where(given.c.source_kind == TransferKind.SESSION)
-        .group_by(Skill.name)
+        .group_by(Skill.name, parts)
     )
+    training_given = _given_of_kind(system_id, period, TransferKind.TRAINING,
+                                    "training_event_id")
     training = db.session.execute(
-        sa.select(Skill.name, sa.func.sum(given.c.minutes))
-        .select_from(given)
-        .outerjoin(TrainingEvent, TrainingEvent.id == given.c.training_event_id)
+        sa.select(Skill.name, sa.func.sum(training_given.c.minutes))
+        .select_from(training_given)
+        .outerjoin(TrainingEvent, TrainingEvent.id == training_given.c.link)
         .outerjoin(Skill, Skill.id == TrainingEvent.skill_id)
-        .where(given.c.source_kind == TransferKind.TRAINING)
         .group_by(Skill.name)
     )
+    split: dict[str, Fraction] = defaultdict(Fraction)
+    for name, n, minutes in session_rows:
+        split[name or NO_SKILL] += Fraction(int(minutes), int(n))
     by_skill: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    for name, minutes in sessions:
-        by_skill[name or NO_SKILL][0] += Decimal(minutes)
+    for name, minutes in split.items():
+        by_skill[name][0] += Decimal(minutes.numerator) / Decimal(minutes.denominator)
     for name, minutes in training:
         by_skill[name or NO_SKILL][1] += Decimal(minutes)
     rows = [[name, hours(s), hours(t), hours(s + t)] for name, (s, t) in by_skill.items()]
@@ -208,13 +246,9 @@ def hours_by_skill(system_id: int, period: Period) -> Table:
     )
 
 
-def hours_totals(system_id: int, period: Period) -> dict[str, int]:
-    """Minutes given in the period: all, and across organisations only (one query)."""
-    given = hours_given(system_id, period)
-    across = sa.case((given.c.giver_org_id != given.c.receiver_org_id, given.c.minutes),
-                     else_=0)
-    total, cross = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(given.c.minutes), 0),
-                  sa.func.coalesce(sa.func.sum(across), 0))
-    ).one()
-    return {"total": int(total), "across": int(cross)}
+def hours_totals(system_id: int, period: Period, rows: list[Flow] | None = None
+                 ) -> dict[str, int]:
+    """Minutes given in the period: all, and across organisations only."""
+    rows = flows(system_id, period) if rows is None else rows
+    return {"total": sum(f.minutes for f in rows),
+            "across": sum(f.minutes for f in rows if f.giver.id != f.receiver.id)}

@@ -16,6 +16,7 @@ is zero is "n/a" and left out), times 100.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,14 +27,11 @@ from hexqi.extensions import db
 from hexqi.models import (
     Account,
     Organisation,
-    Person,
     Team,
-    Tier,
-    TierChange,
     Transfer,
     TransferKind,
 )
-from hexqi.services.reports import Period, Table, hours, hours_given, percent, share
+from hexqi.services.reports import Flow, Period, Table, flows, hours, percent, share
 from hexqi.services.reports_hours import given_received_minutes
 
 
@@ -57,90 +55,85 @@ class Sustainability:
         return (sum(defined) / len(defined) * 100).quantize(Decimal("0.1"))
 
 
-def reciprocity(system_id: int, period: Period) -> Component:
+def reciprocity(system_id: int, period: Period, rows: list[Flow] | None = None) -> Component:
     names = set(db.session.scalars(
         sa.select(Organisation.name)
         .where(Organisation.system_id == system_id, Organisation.active)))
     active = len(names)
     both = sum(1 for name, given, received in
-               given_received_minutes(system_id, period, "organisation")
+               given_received_minutes(system_id, period, "organisation", rows)
                if name in names and given > 0 and received > 0)
     return Component("Reciprocity", f"{both} organisations both gave and received",
                      f"{active} active organisations", share(both, active))
 
 
-def _once_learn() -> sa.ColumnElement[bool]:
-    """The giver (a person) was in the Learn tier at some time."""
-    return sa.or_(
-        Person.tier == Tier.LEARN,
-        sa.exists().where(TierChange.person_id == Person.id,
-                          sa.or_(TierChange.from_tier == Tier.LEARN,
-                                 TierChange.to_tier == Tier.LEARN)),
-    )
+def _detail(system_id: int, period: Period, rows: list[Flow] | None) -> list[Flow]:
+    return flows(system_id, period, detail=True) if rows is None else rows
 
 
-def home_grown(system_id: int, period: Period) -> Component:
-    given = hours_given(system_id, period)
-    learn_minutes = sa.case((_once_learn(), given.c.minutes), else_=0)
-    total, learn = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(given.c.minutes), 0),
-                  sa.func.coalesce(sa.func.sum(learn_minutes), 0))
-        .select_from(given).outerjoin(Person, Person.id == given.c.giver_person_id)
-    ).one()
-    total, learn = int(total), int(learn)
+def home_grown(system_id: int, period: Period, rows: list[Flow] | None = None) -> Component:
+    """``rows``: :func:`flows` in detail (they say whether the giver was once in Learn)."""
+    rows = _detail(system_id, period, rows)
+    total = sum(f.minutes for f in rows)
+    learn = sum(f.minutes for f in rows if f.learn)
     return Component("Home-grown coaching",
                      f"{hours(learn)} hours given by people once in the Learn tier",
                      f"{hours(total)} hours given", share(learn, total) if total > 0 else None)
 
 
-def earned_funding(system_id: int, period: Period) -> Component:
-    given = hours_given(system_id, period)
-    spent = (
-        sa.select(given.c.receiver_team_id.label("team_id"), given.c.minutes.label("spent"),
-                  sa.literal(0).label("donated"))
-        .where(given.c.source_kind == TransferKind.SESSION)
-    )
+def donated_minutes(system_id: int, period: Period) -> dict[int, int]:
+    """Minutes donated to each of the system's teams in the period, net of reversals."""
     t = aliased(Transfer, name="t")
     original = aliased(Transfer, name="original")
-    reversal = t.kind == TransferKind.REVERSAL
-    team_side = sa.case((reversal, t.debit_account_id), else_=t.credit_account_id)
-    donated = (
-        sa.select(Account.team_id.label("team_id"), sa.literal(0).label("spent"),
-                  sa.case((reversal, -t.minutes), else_=t.minutes).label("donated"))
-        .select_from(t)
-        .outerjoin(original, original.id == t.reverses_id)
-        .join(Account, Account.id == team_side)
+    in_period = (t.created_at >= period.starts_at, t.created_at < period.ends_before)
+    flows_in = sa.union_all(
+        sa.select(t.credit_account_id.label("account_id"), t.minutes.label("minutes"))
+        .where(*in_period, t.kind == TransferKind.DONATION),
+        sa.select(t.debit_account_id.label("account_id"), (-t.minutes).label("minutes"))
+        .select_from(t).join(original, original.id == t.reverses_id)
+        .where(*in_period, t.kind == TransferKind.REVERSAL,
+               original.kind == TransferKind.DONATION),
+    ).subquery("donations")
+    return {team_id: int(minutes) for team_id, minutes in db.session.execute(
+        sa.select(Account.team_id, sa.func.sum(flows_in.c.minutes))
+        .select_from(flows_in)
+        .join(Account, Account.id == flows_in.c.account_id)
         .join(Team, Team.id == Account.team_id)
         .join(Organisation, Organisation.id == Team.organisation_id)
-        .where(Organisation.system_id == system_id,
-               t.created_at >= period.starts_at, t.created_at < period.ends_before,
-               sa.or_(t.kind == TransferKind.DONATION,
-                      sa.and_(reversal, original.kind == TransferKind.DONATION)))
-    )
-    both = sa.union_all(spent, donated).subquery("team_flows")
-    per_team = (
-        sa.select(both.c.team_id, sa.func.sum(both.c.spent).label("spent"),
-                  sa.func.sum(both.c.donated).label("donated"))
-        .group_by(both.c.team_id).subquery("per_team")
-    )
-    covered = sa.case((per_team.c.donated <= 0, 0),
-                      (per_team.c.donated < per_team.c.spent, per_team.c.donated),
-                      else_=per_team.c.spent)
-    spent_total, covered_total = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(per_team.c.spent), 0),
-                  sa.func.coalesce(sa.func.sum(sa.case((per_team.c.spent > 0, covered),
-                                                       else_=0)), 0))
-    ).one()
-    spent_total, covered_total = int(spent_total), int(covered_total)
+        .where(Organisation.system_id == system_id)
+        .group_by(Account.team_id)
+    )}
+
+
+def earned_funding(system_id: int, period: Period, rows: list[Flow] | None = None
+                   ) -> Component:
+    """Σ per team of min(session minutes received, minutes donated) over Σ session minutes.
+
+    ``rows``: :func:`flows` in detail (they carry the receiving team)."""
+    spent: dict[int | None, int] = defaultdict(int)
+    for f in _detail(system_id, period, rows):
+        if f.source_kind == TransferKind.SESSION.value:
+            spent[f.receiver_team_id] += f.minutes
+    donated = donated_minutes(system_id, period)
+    spent_total = covered_total = 0
+    for team_id in spent.keys() | donated.keys():
+        used, given = spent.get(team_id, 0), donated.get(team_id, 0)
+        spent_total += used
+        if used > 0 and given > 0:
+            covered_total += min(used, given)
     return Component("Earned funding",
                      f"{hours(covered_total)} session hours covered by donated credits",
                      f"{hours(spent_total)} session hours teams received",
                      share(covered_total, spent_total) if spent_total > 0 else None)
 
 
-def sustainability(system_id: int, period: Period) -> Sustainability:
-    return Sustainability([reciprocity(system_id, period), home_grown(system_id, period),
-                           earned_funding(system_id, period)])
+def sustainability(system_id: int, period: Period, rows: list[Flow] | None = None
+                   ) -> Sustainability:
+    """The three components; ``rows`` (:func:`flows` in detail) are fetched once if not given."""
+    rows = _detail(system_id, period, rows)
+    return Sustainability([reciprocity(system_id, period, rows),
+                           home_grown(system_id, period, rows),
+                           earned_funding(system_id, period, rows)])
 
 
 def sustainability_table(system_id: int, period: Period,
