@@ -121,10 +121,12 @@ def impact() -> tuple[str, int]:
     period, ok = _period(form)
     system_id = system_id_of(current_user)
     page = request.args.get("page", 1, type=int) or 1
-    projects = reports_impact.projects_table(system_id, period, page=page,
-                                             per_page=int(current_app.config.get("PER_PAGE", 25)))
-    by_kind = reports_impact.projects_by_kind(system_id, period)
-    measures = reports_impact.measures_table(system_id, period)
+    supported = reports_impact.supported_projects(system_id, period)  # one query for all three
+    projects = reports_impact.projects_table(
+        system_id, period, page=page, per_page=int(current_app.config.get("PER_PAGE", 25)),
+        projects=supported)
+    by_kind = reports_impact.projects_by_kind(system_id, period, supported)
+    measures = reports_impact.measures_table(system_id, period, supported)
     return _page("reports/impact.html", form, period, ok, title="Impact", projects=projects,
                  measures=measures, blocks=[("impact-kind", charts.impact_chart(by_kind),
                                              by_kind)])

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from hexqi.extensions import db
 from hexqi.models import (
@@ -27,6 +26,7 @@ from hexqi.models import (
     SupportRequest,
     Team,
     Transfer,
+    TransferKind,
 )
 from hexqi.services.reports import Period, Table, hours
 
@@ -35,7 +35,10 @@ NO_MEASURE = "No measure recorded"
 
 def supported_sessions(system_id: int, period: Period) -> Any:
     """Held, confirmed, unreversed sessions that started in the period (a subquery)."""
-    reversal = aliased(Transfer, name="reversal")
+    reversed_ids = (
+        sa.select(Transfer.reverses_id)
+        .where(Transfer.kind == TransferKind.REVERSAL, Transfer.reverses_id.is_not(None))
+    )
     return (
         sa.select(SupportRequest.project_id.label("project_id"),
                   CoachingSession.id.label("session_id"),
@@ -47,17 +50,68 @@ def supported_sessions(system_id: int, period: Period) -> Any:
         .join(Organisation, Organisation.id == Team.organisation_id)
         .join(PendingTransfer, PendingTransfer.session_id == CoachingSession.id)
         .join(Transfer, Transfer.pending_id == PendingTransfer.id)
-        .outerjoin(reversal, reversal.reverses_id == Transfer.id)
         .where(
             Organisation.system_id == system_id,
             CoachingSession.status == SessionStatus.HELD,
             CoachingSession.starts_at >= period.starts_at,
             CoachingSession.starts_at < period.ends_before,
             PendingTransfer.status == PendingStatus.CONFIRMED,
-            reversal.id.is_(None),
+            # reversals are few: a small hashed list rather than a join to every transfer
+            Transfer.id.not_in(reversed_ids),
         )
         .subquery("supported")
     )
+
+
+@dataclass(frozen=True)
+class SupportedProject:
+    """One project supported in the period, with its sessions, minutes and measure."""
+
+    title: str
+    team: str
+    organisation: str
+    kind: str
+    sessions: int
+    minutes: int
+    measure_name: str | None
+    measure_unit: str | None
+    baseline: float | None
+    latest: float | None
+    measured_on: Any
+    measure_rank: int  # the database's order of (measure name, unit)
+
+
+def supported_projects(system_id: int, period: Period) -> list[SupportedProject]:
+    """Every supported project in the project list's order: one query.
+
+    The page's tables (projects, by kind, measures) are all derived from these rows, so
+    the sessions are joined to their transfers once per page.
+    """
+    supported = supported_sessions(system_id, period)
+    per_project = (
+        sa.select(supported.c.project_id, sa.func.count(supported.c.session_id).label("sessions"),
+                  sa.func.sum(supported.c.minutes).label("minutes"))
+        .group_by(supported.c.project_id).subquery("per_project")
+    )
+    rank = sa.func.dense_rank().over(order_by=(Project.measure_name, Project.measure_unit))
+    rows = db.session.execute(
+        sa.select(Project.title, Team.name, Organisation.name, Organisation.kind,
+                  per_project.c.sessions, per_project.c.minutes, Project.measure_name,
+                  Project.measure_unit, Project.measure_baseline, Project.measure_latest,
+                  Project.measured_on, rank)
+        .join(per_project, per_project.c.project_id == Project.id)
+        .join(Team, Team.id == Project.team_id)
+        .join(Organisation, Organisation.id == Team.organisation_id)
+        .order_by(Organisation.name, Team.name, Project.title, Project.id)
+    )
+    return [SupportedProject(title, team, org, kind, int(n), int(m), name, unit, base, last,
+                             on, int(r))
+            for title, team, org, kind, n, m, name, unit, base, last, on, r in rows]
+
+
+def _projects(system_id: int, period: Period, projects: list[SupportedProject] | None
+              ) -> list[SupportedProject]:
+    return supported_projects(system_id, period) if projects is None else projects
 
 
 def projects_supported(system_id: int, period: Period) -> int:
@@ -66,29 +120,12 @@ def projects_supported(system_id: int, period: Period) -> int:
         sa.select(sa.func.count(sa.distinct(supported.c.project_id)))) or 0)
 
 
-def _per_project(system_id: int, period: Period) -> Any:
-    supported = supported_sessions(system_id, period)
-    return (
-        sa.select(supported.c.project_id, sa.func.count(supported.c.session_id).label("sessions"),
-                  sa.func.sum(supported.c.minutes).label("minutes"))
-        .group_by(supported.c.project_id).subquery("per_project")
-    )
-
-
-def measures_table(system_id: int, period: Period) -> Table:
-    """Per outcome measure (name and unit) over the supported projects: one query."""
-    per_project = _per_project(system_id, period)
-    both = sa.and_(Project.measure_baseline.is_not(None), Project.measure_latest.is_not(None))
-    measured = sa.case((both, 1), else_=0)
-    baseline = sa.case((both, Project.measure_baseline), else_=None)
-    latest = sa.case((both, Project.measure_latest), else_=None)
-    rows = db.session.execute(
-        sa.select(Project.measure_name, Project.measure_unit, sa.func.count(Project.id),
-                  sa.func.sum(measured), sa.func.sum(baseline), sa.func.sum(latest))
-        .join(per_project, per_project.c.project_id == Project.id)
-        .group_by(Project.measure_name, Project.measure_unit)
-        .order_by(Project.measure_name, Project.measure_unit)
-    ).all()
+def measures_table(system_id: int, period: Period,
+                   projects: list[SupportedProject] | None = None) -> Table:
+    """Per outcome measure (name and unit) over the supported projects."""
+    groups: dict[int, list[SupportedProject]] = {}
+    for p in _projects(system_id, period, projects):
+        groups.setdefault(p.measure_rank, []).append(p)
     table = Table(
         name="impact-measures",
         title="Outcome measures of the projects supported",
@@ -96,13 +133,14 @@ def measures_table(system_id: int, period: Period) -> Table:
                  "Sum of baseline", "Sum of latest", "Cumulative change"],
         note="Sums and change cover projects that recorded both a baseline and a latest value.",
     )
-    for name, unit, projects, n_measured, base, last in rows:
-        n_measured = int(n_measured or 0)
-        base = round(float(base), 2) if n_measured else None
-        last = round(float(last), 2) if n_measured else None
-        change = round(last - base, 2) if n_measured else None
-        table.rows.append([name or NO_MEASURE, unit or "", int(projects), n_measured,
-                           base, last, change])
+    for _rank, group in sorted(groups.items()):
+        measured = [p for p in group if p.baseline is not None and p.latest is not None]
+        base = round(float(sum(p.baseline for p in measured)), 2) if measured else None
+        last = round(float(sum(p.latest for p in measured)), 2) if measured else None
+        change = round(last - base, 2) if base is not None and last is not None else None
+        first = group[0]
+        table.rows.append([first.measure_name or NO_MEASURE, first.measure_unit or "",
+                           len(group), len(measured), base, last, change])
     return table
 
 
@@ -118,57 +156,41 @@ PROJECT_COLUMNS = ["Project", "Team", "Organisation", "Sessions", "Hours", "Meas
                    "Baseline", "Latest", "Change", "Measured on"]
 
 
-def _project_select(system_id: int, period: Period) -> Any:
-    per_project = _per_project(system_id, period)
-    return (
-        sa.select(Project.title, Team.name, Organisation.name, per_project.c.sessions,
-                  per_project.c.minutes, Project.measure_name, Project.measure_unit,
-                  Project.measure_baseline, Project.measure_latest, Project.measured_on)
-        .join(per_project, per_project.c.project_id == Project.id)
-        .join(Team, Team.id == Project.team_id)
-        .join(Organisation, Organisation.id == Team.organisation_id)
-        .order_by(Organisation.name, Team.name, Project.title, Project.id)
-    )
-
-
-def _project_row(row: Any) -> list[Any]:
-    title, team, org, sessions, minutes, name, unit, base, last, on = row
+def _project_row(p: SupportedProject) -> list[Any]:
+    base, last = p.baseline, p.latest
     change = round(last - base, 2) if base is not None and last is not None else None
-    return [title, team, org, int(sessions), hours(int(minutes)), name or "", unit or "",
-            base, last, change, on.isoformat() if on else ""]
+    return [p.title, p.team, p.organisation, p.sessions, hours(p.minutes), p.measure_name or "",
+            p.measure_unit or "", base, last, change,
+            p.measured_on.isoformat() if p.measured_on else ""]
 
 
 def projects_table(system_id: int, period: Period, page: int | None = None,
-                   per_page: int = 25) -> ProjectPage:
-    """The supported projects, one row each; a page of them when ``page`` is given (2 queries),
-    all of them for the CSV (1 query)."""
-    stmt = _project_select(system_id, period)
+                   per_page: int = 25, projects: list[SupportedProject] | None = None
+                   ) -> ProjectPage:
+    """The supported projects, one row each; a page of them when ``page`` is given,
+    all of them for the CSV."""
+    rows = _projects(system_id, period, projects)
     table = Table(name="impact-projects", title="Projects supported in the period",
                   columns=PROJECT_COLUMNS)
     if page is None:
-        table.rows = [_project_row(r) for r in db.session.execute(stmt)]
+        table.rows = [_project_row(p) for p in rows]
         return ProjectPage(table, 1, 1, len(table.rows))
-    total = int(db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0)
+    total = len(rows)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    table.rows = [_project_row(r) for r in
-                  db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))]
+    table.rows = [_project_row(p) for p in rows[(page - 1) * per_page:page * per_page]]
     return ProjectPage(table, page, pages, total)
 
 
-def projects_by_kind(system_id: int, period: Period) -> Table:
+def projects_by_kind(system_id: int, period: Period,
+                     projects: list[SupportedProject] | None = None) -> Table:
     """Projects supported and coaching hours they received, by the team's organisation kind."""
-    supported = supported_sessions(system_id, period)
-    rows = db.session.execute(
-        sa.select(Organisation.kind, sa.func.count(sa.distinct(supported.c.project_id)),
-                  sa.func.sum(supported.c.minutes))
-        .select_from(supported)
-        .join(Project, Project.id == supported.c.project_id)
-        .join(Team, Team.id == Project.team_id)
-        .join(Organisation, Organisation.id == Team.organisation_id)
-        .group_by(Organisation.kind)
-    ).all()
-    out = [[OrgKind(kind).label, int(n), hours(int(m))] for kind, n, m in rows]
+    by_kind: dict[str, list[int]] = {}
+    for p in _projects(system_id, period, projects):
+        counts = by_kind.setdefault(p.kind, [0, 0])
+        counts[0] += 1
+        counts[1] += p.minutes
+    out = [[OrgKind(kind).label, n, hours(m)] for kind, (n, m) in by_kind.items()]
     out.sort(key=lambda r: (-r[1], r[0]))
     return Table(name="impact-by-kind",
                  title="Projects supported, by the team's organisation kind",
