@@ -20,27 +20,32 @@ HEADER = ("instance", "size", "feasible pairs", "coverage", "bound", "gap %", "w
 
 
 def _one(n_coaches: int, n_requests: int, seed: int, time_limit: float,
-         deterministic: bool) -> dict[str, Any]:
+         deterministic: bool, workers: int = 1) -> dict[str, Any]:
     problem = Problem.from_dict(generate(n_coaches, n_requests, seed))
     t = time.monotonic()
     model = build_model(problem)
     greedy = baseline(model).coverage(model)
     del model
     greedy_s = time.monotonic() - t
-    result = solve(problem, SolveParams(time_limit=time_limit, seed=seed,
+    result = solve(problem, SolveParams(time_limit=time_limit, seed=seed, workers=workers,
                                         deterministic=deterministic))
     import resource
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # with worker processes, the sum of the peaks is an upper bound on the combined peak
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"instance": f"gen-s{seed}", "size": f"{n_coaches}x{n_requests}",
             "feasible_pairs": result.stats["feasible_pairs"], "coverage": result.coverage,
             "bound": result.coverage_bound, "gap": 100 * result.gap,
-            "wall_s": result.stats["wall_s"], "peak_mb": peak, "greedy": greedy,
-            "cpu_s": result.stats["cpu_s"], "time_limit": time_limit,
+            "wall_s": result.stats["wall_s"], "greedy": greedy,
+            "cpu_s": result.stats["cpu_s"],
+            "peak_mb": peak + (workers if child.ru_maxrss else 0) * child.ru_maxrss / 1024,
+            "time_limit": time_limit,
             "greedy_s": greedy_s}
 
 
-def run_bench(sizes: str, time_limits: str, seed: int, deterministic: bool) -> int:
+def run_bench(sizes: str, time_limits: str, seed: int, deterministic: bool,
+              workers: int = 1) -> int:
     try:
         dims = [tuple(int(x) for x in s.lower().split("x")) for s in sizes.split(",")]
         limits = [float(x) for x in time_limits.split(",")]
@@ -55,7 +60,7 @@ def run_bench(sizes: str, time_limits: str, seed: int, deterministic: bool) -> i
     for (nc, nr), tl in zip(dims, limits, strict=False):
         # each size in a fresh process, so peak memory is that size's own
         code = ("import json,sys; from matching.bench import _one; "
-                f"print(json.dumps(_one({nc}, {nr}, {seed}, {tl}, {deterministic})))")
+                f"print(json.dumps(_one({nc}, {nr}, {seed}, {tl}, {deterministic}, {workers})))")
         env = dict(os.environ)
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                               env=env, check=False)

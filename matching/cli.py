@@ -40,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--time-limits", default="10,60", help="seconds per size, comma-separated")
     b.add_argument("--seed", type=int, default=1)
     b.add_argument("--deterministic", action="store_true")
+    b.add_argument("--workers", type=int, default=2, help="processes for the solver (default 2)")
     return p
 
 
@@ -52,7 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _generate(args)
         from .bench import run_bench
 
-        return run_bench(args.sizes, args.time_limits, args.seed, args.deterministic)
+        if args.workers < 1:
+            raise InputError("--workers must be >= 1")
+        return run_bench(args.sizes, args.time_limits, args.seed, args.deterministic,
+                         args.workers)
     except InputError as exc:
         sys.stderr.write(f"matching: {exc}\n")
         return 2

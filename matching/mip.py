@@ -13,6 +13,7 @@ from ortools.linear_solver import pywraplp  # type: ignore[import-untyped]
 from .model import IntArr, Model, Solution
 
 FloatArr = NDArray[np.float64]
+BoolArr = NDArray[np.bool_]
 
 
 @dataclass
@@ -25,14 +26,13 @@ class MipOutcome:
     nodes: int
 
 
-def _build(m: Model, solver: pywraplp.Solver, w: NDArray[np.int64] | FloatArr,
-           integer: bool, pairs: IntArr | None = None) -> list[pywraplp.Variable]:
-    """Variables for the given pair indices (default all); returns them in that order."""
-    idx = np.arange(m.n_pairs) if pairs is None else pairs
+def _build(solver: pywraplp.Solver, req: IntArr, coach: IntArr, hours: IntArr, cap: IntArr,
+           teams: IntArr, w: NDArray[np.int64] | FloatArr, integer: bool
+           ) -> list[pywraplp.Variable]:
+    """One variable per given pair (request req[k], coach coach[k], hours[k] of its request,
+    weight w[k]); cap and teams are indexed by coach. Returns the variables in that order."""
     inf = solver.infinity()
-    xs = [solver.BoolVar("") if integer else solver.NumVar(0.0, 1.0, "") for _ in idx]
-    req = m.pairs.request[idx]
-    coach = m.pairs.coach[idx]
+    xs = [solver.BoolVar("") if integer else solver.NumVar(0.0, 1.0, "") for _ in range(len(req))]
     # one coach per request
     order = np.argsort(req, kind="stable")
     bounds = np.flatnonzero(np.diff(req[order])) + 1
@@ -43,18 +43,17 @@ def _build(m: Model, solver: pywraplp.Solver, w: NDArray[np.int64] | FloatArr,
                 ct.SetCoefficient(xs[k], 1.0)
     order = np.argsort(coach, kind="stable")
     bounds = np.flatnonzero(np.diff(coach[order])) + 1
-    hours = m.hours[req]
     for group in np.split(order, bounds):
         if not group.size:
             continue
         c = int(coach[group[0]])
-        ct_h = solver.Constraint(-inf, float(m.cap[c]))
-        ct_t = solver.Constraint(-inf, float(m.teams[c]))
+        ct_h = solver.Constraint(-inf, float(cap[c]))
+        ct_t = solver.Constraint(-inf, float(teams[c]))
         for k in group.tolist():
             ct_h.SetCoefficient(xs[k], float(hours[k]))
             ct_t.SetCoefficient(xs[k], 1.0)
     obj = solver.Objective()
-    for k, v in zip(range(len(xs)), w[idx].tolist(), strict=True):
+    for k, v in enumerate(w.tolist()):
         obj.SetCoefficient(xs[k], float(v))
     obj.SetMaximization()
     return xs
@@ -65,7 +64,8 @@ def lp_relaxation(m: Model, w: FloatArr, time_limit: float) -> tuple[float, Floa
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None or m.n_pairs == 0:
         return None
-    xs = _build(m, solver, w, integer=False)
+    req = m.pairs.request
+    xs = _build(solver, req, m.pairs.coach, m.hours[req], m.cap, m.teams, w, integer=False)
     solver.SetTimeLimit(max(1, int(time_limit * 1000)))
     status = solver.Solve()
     if status != pywraplp.Solver.OPTIMAL:
@@ -74,16 +74,24 @@ def lp_relaxation(m: Model, w: FloatArr, time_limit: float) -> tuple[float, Floa
     return float(solver.Objective().Value()), x
 
 
-def solve_mip(m: Model, w: NDArray[np.int64], time_limit: float | None, node_limit: int | None,
-              hint: Solution | None, pairs: IntArr | None = None, seed: int = 0,
-              abs_gap: float | None = None, root_rounds: int | None = None) -> MipOutcome:
-    """SCIP over the given pairs (default all). Stops at the time or node limit."""
-    t0 = time.monotonic()
+@dataclass
+class SubOutcome:
+    chosen: BoolArr | None  # per given pair: taken in the best solution found
+    objective: float
+    bound: float
+    optimal: bool
+    nodes: int
+
+
+def solve_pairs(req: IntArr, coach: IntArr, hours: IntArr, cap: IntArr, teams: IntArr,
+                w: NDArray[np.int64], time_limit: float | None, node_limit: int | None,
+                hint: BoolArr | None, seed: int = 0, abs_gap: float | None = None,
+                root_rounds: int | None = None) -> SubOutcome:
+    """SCIP over explicit pair arrays (plain NumPy, so a worker process can run it)."""
     solver = pywraplp.Solver.CreateSolver("SCIP")
     if solver is None:
-        return MipOutcome(None, float("nan"), float("inf"), False, 0.0, 0)
-    idx = np.arange(m.n_pairs) if pairs is None else pairs
-    xs = _build(m, solver, w, integer=True, pairs=idx)
+        return SubOutcome(None, float("nan"), float("inf"), False, 0)
+    xs = _build(solver, req, coach, hours, cap, teams, w, integer=True)
     params = [f"randomization/randomseedshift = {seed % 2**30}", "limits/gap = 0"]
     if root_rounds is not None:  # fewer cut rounds at the root: an earlier primal, same bound
         params.append(f"separating/maxroundsroot = {root_rounds}")
@@ -95,16 +103,32 @@ def solve_mip(m: Model, w: NDArray[np.int64], time_limit: float | None, node_lim
     if time_limit is not None:
         solver.SetTimeLimit(max(1, int(time_limit * 1000)))
     if hint is not None:
-        chosen = set(hint.choice[hint.choice >= 0].tolist())
-        solver.SetHint(xs, [1.0 if int(p) in chosen else 0.0 for p in idx.tolist()])
+        solver.SetHint(xs, [1.0 if v else 0.0 for v in hint.tolist()])
     status = solver.Solve()
-    wall = time.monotonic() - t0
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        return MipOutcome(None, float("nan"), float("inf"), False, wall, int(solver.nodes()))
-    x = np.array([v.solution_value() for v in xs]) > 0.5
-    choice = np.full(m.n_requests, -1, dtype=np.int64)
-    sel = idx[x]
-    choice[m.pairs.request[sel]] = sel
+        return SubOutcome(None, float("nan"), float("inf"), False, int(solver.nodes()))
+    x: BoolArr = np.array([v.solution_value() for v in xs]) > 0.5
     obj = solver.Objective()
-    return MipOutcome(Solution(choice), float(obj.Value()), float(obj.BestBound()),
-                      status == pywraplp.Solver.OPTIMAL, wall, int(solver.nodes()))
+    return SubOutcome(x, float(obj.Value()), float(obj.BestBound()),
+                      status == pywraplp.Solver.OPTIMAL, int(solver.nodes()))
+
+
+def solve_mip(m: Model, w: NDArray[np.int64], time_limit: float | None, node_limit: int | None,
+              hint: Solution | None, pairs: IntArr | None = None, seed: int = 0,
+              abs_gap: float | None = None, root_rounds: int | None = None) -> MipOutcome:
+    """SCIP over the given pairs (default all). Stops at the time or node limit."""
+    t0 = time.monotonic()
+    idx = np.arange(m.n_pairs) if pairs is None else pairs
+    req = m.pairs.request[idx]
+    hint_mask = None
+    if hint is not None:
+        hint_mask = hint.choice[req] == idx
+    out = solve_pairs(req, m.pairs.coach[idx], m.hours[req], m.cap, m.teams, w[idx], time_limit,
+                      node_limit, hint_mask, seed, abs_gap, root_rounds)
+    wall = time.monotonic() - t0
+    if out.chosen is None:
+        return MipOutcome(None, float("nan"), float("inf"), False, wall, out.nodes)
+    choice = np.full(m.n_requests, -1, dtype=np.int64)
+    sel = idx[out.chosen]
+    choice[m.pairs.request[sel]] = sel
+    return MipOutcome(Solution(choice), out.objective, out.bound, out.optimal, wall, out.nodes)
