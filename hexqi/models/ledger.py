@@ -165,6 +165,8 @@ class Transfer(db.Model):
         sa.CheckConstraint(
             "kind <> 'training' OR training_event_id IS NOT NULL", name="training_event"
         ),
+        # reports look up the period's donations, training transfers and reversals by kind
+        sa.Index("ix_transfers_kind_created_at", "kind", "created_at"),
     )
 
 

@@ -265,21 +265,32 @@ class Flow:
     """Minutes given from one organisation to another, summed in the database.
 
     ``source_kind`` is session or training (a reversal counts under the kind it undoes).
-    ``month`` is set when asked for by month; ``learn`` (the giver was once in the Learn
-    tier) and ``receiver_team_id`` when asked for in detail.
+    ``by_month`` (when asked for) splits ``minutes`` over ``Period.months()``, in order;
+    ``learn`` (the giver was once in the Learn tier) and ``receiver_team_id`` are set when
+    asked for in detail.
     """
 
     giver: OrgRef
     receiver: OrgRef
     source_kind: str
     minutes: int
-    month: tuple[int, int] | None = None
+    by_month: tuple[int, ...] = ()
     learn: bool = False
     receiver_team_id: int | None = None
 
 
+def _month_bounds(period: Period) -> list[tuple[datetime, datetime]]:
+    """[start, end) of each month of the period, as in :meth:`Period.months`."""
+    out = []
+    for y, m in period.months():
+        following = add_months(date(y, m, 1), 1)
+        out.append((datetime(y, m, 1), datetime(following.year, following.month, 1)))
+    return out
+
+
 def _given_by_accounts(period: Period, by_month: bool) -> Any:
-    """Hours given summed per (giver account, receiver account, kind[, month]): a subquery.
+    """Hours given summed per (giver account, receiver account, kind): a subquery, with a
+    column of minutes per month of the period when ``by_month``.
 
     Summing the transfers first, and only then looking up whose accounts they are, keeps
     the work on the (large) transfers table to one pass over the period's rows. Reversals
@@ -290,20 +301,25 @@ def _given_by_accounts(period: Period, by_month: bool) -> Any:
     in_period = (t.created_at >= period.starts_at, t.created_at < period.ends_before)
 
     def keys(giver: Any, receiver: Any, kind: Any) -> list[Any]:
-        out = [giver.label("giver_account_id"), receiver.label("receiver_account_id"),
-               kind.label("source_kind")]
-        if by_month:
-            out += [sa.extract("year", t.created_at).label("year"),
-                    sa.extract("month", t.created_at).label("month")]
+        return [giver.label("giver_account_id"), receiver.label("receiver_account_id"),
+                kind.label("source_kind")]
+
+    def sums(sign: int) -> list[Any]:
+        out = [(sign * sa.func.sum(t.minutes)).label("minutes")]
+        if by_month:  # one column per month: a sum, not a group key, so no sort is needed
+            for i, (start, end) in enumerate(_month_bounds(period)):
+                inside = sa.and_(t.created_at >= start, t.created_at < end)
+                out.append((sign * sa.func.sum(sa.case((inside, t.minutes), else_=0)))
+                           .label(f"m{i}"))
         return out
 
     plain = keys(t.credit_account_id, t.debit_account_id, t.kind)
     undone = keys(t.debit_account_id, t.credit_account_id, original.kind)
     return sa.union_all(
-        sa.select(*plain, sa.func.sum(t.minutes).label("minutes"))
+        sa.select(*plain, *sums(1))
         .where(*in_period, t.kind.in_(HOURS_KINDS))
         .group_by(*plain),
-        sa.select(*undone, (-sa.func.sum(t.minutes)).label("minutes"))
+        sa.select(*undone, *sums(-1))
         .select_from(t).join(original, original.id == t.reverses_id)
         .where(*in_period, t.kind == TransferKind.REVERSAL, original.kind.in_(HOURS_KINDS))
         .group_by(*undone),
@@ -319,20 +335,20 @@ def flows(system_id: int, period: Period, by_month: bool = False,
     it shows. What counts is as in :func:`hours_given`.
     """
     raw = _given_by_accounts(period, by_month)
+    n_months = len(period.months()) if by_month else 0
     giver_acc = account_orgs("giver_acc")
     receiver_acc = account_orgs("receiver_acc")
     giver = aliased(Organisation, name="giver_org")
     receiver = aliased(Organisation, name="receiver_org")
     keys: list[Any] = [giver.id, giver.name, giver.kind, giver.locality, receiver.id,
                        receiver.name, receiver.kind, receiver.locality, raw.c.source_kind]
-    if by_month:
-        keys += [raw.c.year, raw.c.month]
     if detail:
         learners = sa.select(Person.id.label("person_id")).where(_once_learn()) \
             .subquery("learners")
         keys += [learners.c.person_id.is_not(None), receiver_acc.c.team_id]
     stmt = (
-        sa.select(*keys, sa.func.sum(raw.c.minutes))
+        sa.select(*keys, sa.func.sum(raw.c.minutes),
+                  *(sa.func.sum(raw.c[f"m{i}"]) for i in range(n_months)))
         .select_from(raw)
         .join(giver_acc, giver_acc.c.account_id == raw.c.giver_account_id)
         .join(receiver_acc, receiver_acc.c.account_id == raw.c.receiver_account_id)
@@ -347,10 +363,9 @@ def flows(system_id: int, period: Period, by_month: bool = False,
     for row in db.session.execute(stmt):
         g, r = OrgRef(*row[0:4]), OrgRef(*row[4:8])
         kind = TransferKind(row[8]).value
-        rest = list(row[9:-1])
-        month = (int(rest.pop(0)), int(rest.pop(0))) if by_month else None
-        learn, team_id = (bool(rest[0]), rest[1]) if detail else (False, None)
-        out.append(Flow(g, r, kind, int(row[-1]), month, learn, team_id))
+        learn, team_id = (bool(row[9]), row[10]) if detail else (False, None)
+        sums = [int(x) for x in row[len(keys):]]
+        out.append(Flow(g, r, kind, sums[0], tuple(sums[1:]), learn, team_id))
     return out
 
 

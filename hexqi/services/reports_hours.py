@@ -150,16 +150,19 @@ def hours_by_month(system_id: int, period: Period, rows: list[Flow] | None = Non
 
     ``rows`` are :func:`flows` by month."""
     rows = flows(system_id, period, by_month=True) if rows is None else rows
+    months = period.months()
     minutes: dict[tuple[int, int, str], int] = defaultdict(int)
     for f in rows:
-        assert f.month is not None, "hours by month needs the flows by month"
-        minutes[(*f.month, f.source_kind)] += f.minutes
+        if len(f.by_month) != len(months):
+            raise ValueError("hours by month needs the flows by month of the same period")
+        for (y, m), n in zip(months, f.by_month, strict=True):
+            minutes[(y, m, f.source_kind)] += n
     table = Table(
         name="hours-by-month",
         title="Hours given by month",
         columns=["Month", "Coaching-session hours", "Training hours", "Total hours"],
     )
-    for y, m in period.months():
+    for y, m in months:
         session = minutes[(y, m, "session")]
         training = minutes[(y, m, "training")]
         table.rows.append([month_label(y, m), hours(session), hours(training),
