@@ -170,44 +170,61 @@ def hours_by_month(system_id: int, period: Period, rows: list[Flow] | None = Non
     return table
 
 
-def _given_of_kind(system_id: int, period: Period, kind: TransferKind, link: str) -> Any:
-    """The period's ``kind`` transfers (and their reversals, negative) between two of the
-    system's accounts, with the ``link`` column (pending_id or training_event_id): a subquery.
-    """
+def _given_of_kind(period: Period, kind: TransferKind, link: str) -> Any:
+    """The period's ``kind`` transfers (and their reversals, negative, accounts swapped)
+    with the ``link`` column (pending_id or training_event_id): a subquery."""
     t = aliased(Transfer, name="t")
     original = aliased(Transfer, name="original")
     in_period = (t.created_at >= period.starts_at, t.created_at < period.ends_before)
-    ours = account_orgs("ours")
-    in_system = (
-        sa.select(ours.c.account_id)
-        .join(Organisation, Organisation.id == ours.c.organisation_id)
-        .where(Organisation.system_id == system_id)
-    )
     return sa.union_all(
-        sa.select(getattr(t, link).label("link"), t.minutes.label("minutes"))
-        .where(*in_period, t.kind == kind, t.credit_account_id.in_(in_system),
-               t.debit_account_id.in_(in_system)),
-        sa.select(getattr(original, link).label("link"), (-t.minutes).label("minutes"))
+        sa.select(getattr(t, link).label("link"), t.credit_account_id.label("giver"),
+                  t.debit_account_id.label("receiver"), t.minutes.label("minutes"))
+        .where(*in_period, t.kind == kind),
+        sa.select(getattr(original, link).label("link"), t.debit_account_id.label("giver"),
+                  t.credit_account_id.label("receiver"), (-t.minutes).label("minutes"))
         .select_from(t).join(original, original.id == t.reverses_id)
-        .where(*in_period, t.kind == TransferKind.REVERSAL, original.kind == kind,
-               t.credit_account_id.in_(in_system), t.debit_account_id.in_(in_system)),
+        .where(*in_period, t.kind == TransferKind.REVERSAL, original.kind == kind),
     ).subquery(f"given_{kind.value}")
+
+
+def _within_system(per_pair: Any, key: Any, system_id: int, name: str) -> Any:
+    """Sum ``per_pair`` (key, giver, receiver, minutes) over the pairs whose both accounts
+    belong to the system's organisations, by ``key``: a subquery (key, minutes).
+
+    Filtering after the first sum keeps the large join free of a filter the planner
+    cannot estimate (it chose nested loops over every session when it was applied first).
+    """
+    giver_acc, receiver_acc = account_orgs(f"{name}_giver"), account_orgs(f"{name}_receiver")
+    giver = aliased(Organisation, name=f"{name}_giver_org")
+    receiver = aliased(Organisation, name=f"{name}_receiver_org")
+    return (
+        sa.select(key.label("key"), sa.func.sum(per_pair.c.minutes).label("minutes"))
+        .select_from(per_pair)
+        .join(giver_acc, giver_acc.c.account_id == per_pair.c.giver)
+        .join(receiver_acc, receiver_acc.c.account_id == per_pair.c.receiver)
+        .join(giver, giver.id == giver_acc.c.organisation_id)
+        .join(receiver, receiver.id == receiver_acc.c.organisation_id)
+        .where(giver.system_id == system_id, receiver.system_id == system_id)
+        .group_by(key).subquery(name)
+    )
 
 
 def hours_by_skill(system_id: int, period: Period) -> Table:
     """Session hours split equally across the request's skills; training hours to the
     event's skill. Two queries (sessions, training): sessions are summed per request
     first, then split, so the split is exact (minutes per skill count kept apart)."""
-    sessions = _given_of_kind(system_id, period, TransferKind.SESSION, "pending_id")
-    per_request = (
-        sa.select(Match.request_id.label("request_id"),
+    sessions = _given_of_kind(period, TransferKind.SESSION, "pending_id")
+    per_pair = (
+        sa.select(Match.request_id.label("request_id"), sessions.c.giver, sessions.c.receiver,
                   sa.func.sum(sessions.c.minutes).label("minutes"))
         .select_from(sessions)
         .outerjoin(PendingTransfer, PendingTransfer.id == sessions.c.link)
         .outerjoin(CoachingSession, CoachingSession.id == PendingTransfer.session_id)
         .outerjoin(Match, Match.id == CoachingSession.match_id)
-        .group_by(Match.request_id).subquery("per_request")
+        .group_by(Match.request_id, sessions.c.giver, sessions.c.receiver)
+        .subquery("per_pair")
     )
+    per_request = _within_system(per_pair, per_pair.c.request_id, system_id, "per_request")
     skill_count = (
         sa.select(RequestSkill.request_id, sa.func.count().label("n"))
         .group_by(RequestSkill.request_id).subquery("skill_count")
@@ -216,17 +233,23 @@ def hours_by_skill(system_id: int, period: Period) -> Table:
     session_rows = db.session.execute(
         sa.select(Skill.name, parts, sa.func.sum(per_request.c.minutes))
         .select_from(per_request)
-        .outerjoin(RequestSkill, RequestSkill.request_id == per_request.c.request_id)
-        .outerjoin(skill_count, skill_count.c.request_id == per_request.c.request_id)
+        .outerjoin(RequestSkill, RequestSkill.request_id == per_request.c.key)
+        .outerjoin(skill_count, skill_count.c.request_id == per_request.c.key)
         .outerjoin(Skill, Skill.id == RequestSkill.skill_id)
         .group_by(Skill.name, parts)
     )
-    training_given = _given_of_kind(system_id, period, TransferKind.TRAINING,
-                                    "training_event_id")
-    training = db.session.execute(
-        sa.select(Skill.name, sa.func.sum(training_given.c.minutes))
-        .select_from(training_given)
-        .outerjoin(TrainingEvent, TrainingEvent.id == training_given.c.link)
+    training = _given_of_kind(period, TransferKind.TRAINING, "training_event_id")
+    event_pair = (
+        sa.select(training.c.link, training.c.giver, training.c.receiver,
+                  sa.func.sum(training.c.minutes).label("minutes"))
+        .group_by(training.c.link, training.c.giver, training.c.receiver)
+        .subquery("event_pair")
+    )
+    per_event = _within_system(event_pair, event_pair.c.link, system_id, "per_event")
+    training_rows = db.session.execute(
+        sa.select(Skill.name, sa.func.sum(per_event.c.minutes))
+        .select_from(per_event)
+        .outerjoin(TrainingEvent, TrainingEvent.id == per_event.c.key)
         .outerjoin(Skill, Skill.id == TrainingEvent.skill_id)
         .group_by(Skill.name)
     )
@@ -236,7 +259,7 @@ def hours_by_skill(system_id: int, period: Period) -> Table:
     by_skill: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for name, minutes in split.items():
         by_skill[name][0] += Decimal(minutes.numerator) / Decimal(minutes.denominator)
-    for name, minutes in training:
+    for name, minutes in training_rows:
         by_skill[name or NO_SKILL][1] += Decimal(minutes)
     rows = [[name, hours(s), hours(t), hours(s + t)] for name, (s, t) in by_skill.items()]
     rows.sort(key=lambda r: (-r[3], r[0]))
