@@ -14,10 +14,12 @@ Pipeline (see docs/matching.md):
 from __future__ import annotations
 
 import math
+import multiprocessing as mp
 import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +34,7 @@ from .result import Assignment, Result, Unmatched
 
 LP_MAX_PAIRS = 150_000  # above this, GLOP is too slow: use the Lagrangian bound
 MIP_MAX_PAIRS = 60_000  # above this, no full MIP: large-neighbourhood search only
+HELPER_GROUP = 10  # coaches per LNS group in the mid-size helper process
 LNS_GROUP = 25  # coaches per LNS group at first (groups grow as passes gain less)
 
 
@@ -128,6 +131,10 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
         remaining = clock.left() - 0.05 * tl - _finish_estimate(m)
         if det or remaining > 0.3:
             nodes = int(max(1, tl // 5)) if det else None
+            helper = None
+            if not det and params.workers > 1 and guide is not None:
+                # the second core: LNS from the same incumbent while SCIP works on its root
+                helper = _start_helper(m, best, guide, time.monotonic() + remaining, params.seed)
             out = solve_mip(m, m.combined_weight(), None if det else remaining, nodes, best,
                             seed=params.seed, root_rounds=10)
             stats["mip_nodes"] = out.nodes
@@ -135,6 +142,12 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
             if out.solution is not None and is_feasible(m, out.solution.choice) \
                     and out.solution.key(m) > best.key(m):
                 best = out.solution
+            if helper is not None:
+                other = _join_helper(helper, 0.3 + 0.02 * tl)
+                stats["helper_lns_coverage"] = other.coverage(m) if other else None
+                if other is not None and is_feasible(m, other.choice) \
+                        and other.key(m) > best.key(m):
+                    best = other
             if math.isfinite(out.bound):
                 sources["mip"] = math.floor(out.bound / m.fit_scale + 1e-9)
                 if out.optimal:
@@ -157,6 +170,30 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
         best = polish
     status = "optimal" if best.coverage(m) >= bound else "feasible"
     return _finish(m, best, bound, status, stats, clock)
+
+
+def _helper_lns(m: Model, sol: Solution, guide: np.ndarray, deadline: float,
+                seed: int) -> Solution:
+    return lns(m, sol, guide, Budget(deadline), seed + 1, False, group_size=HELPER_GROUP)
+
+
+def _start_helper(m: Model, sol: Solution, guide: np.ndarray, deadline: float,
+                  seed: int) -> tuple[Any, Any]:
+    methods = mp.get_all_start_methods()
+    pool = mp.get_context("fork" if "fork" in methods else "spawn").Pool(1)
+    return pool, pool.apply_async(_helper_lns, (m, sol, guide, deadline, seed))
+
+
+def _join_helper(helper: tuple[Any, Any], wait: float) -> Solution | None:
+    pool, pending = helper
+    try:
+        out: Solution = pending.get(timeout=wait)
+        return out
+    except mp.TimeoutError:
+        return None
+    finally:
+        pool.terminate()
+        pool.join()
 
 
 def _children_cpu() -> float:

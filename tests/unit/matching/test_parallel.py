@@ -37,3 +37,10 @@ def test_parallel_lns_by_the_clock_returns_a_valid_round(large_path: None) -> No
     out = solve(Problem.from_dict(data), SolveParams(time_limit=2, workers=2)).to_dict()
     assert check_result(data, out) >= out["stats"]["greedy_coverage"]
     assert out["stats"]["wall_s"] < 4
+
+
+def test_mid_size_helper_process_returns_a_valid_round() -> None:
+    data = generate(60, 200, 5)
+    out = solve(Problem.from_dict(data), SolveParams(time_limit=3, workers=2)).to_dict()
+    assert check_result(data, out) >= out["stats"]["greedy_coverage"]
+    assert out["coverage_bound"] >= out["coverage"]
