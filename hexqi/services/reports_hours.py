@@ -215,16 +215,20 @@ def hours_by_skill(system_id: int, period: Period) -> Table:
     first, then split, so the split is exact (minutes per skill count kept apart)."""
     sessions = _given_of_kind(period, TransferKind.SESSION, "pending_id")
     per_pair = (
-        sa.select(Match.request_id.label("request_id"), sessions.c.giver, sessions.c.receiver,
-                  sa.func.sum(sessions.c.minutes).label("minutes"))
+        sa.select(CoachingSession.match_id.label("match_id"), sessions.c.giver,
+                  sessions.c.receiver, sa.func.sum(sessions.c.minutes).label("minutes"))
         .select_from(sessions)
         .outerjoin(PendingTransfer, PendingTransfer.id == sessions.c.link)
         .outerjoin(CoachingSession, CoachingSession.id == PendingTransfer.session_id)
-        .outerjoin(Match, Match.id == CoachingSession.match_id)
-        .group_by(Match.request_id, sessions.c.giver, sessions.c.receiver)
+        .group_by(CoachingSession.match_id, sessions.c.giver, sessions.c.receiver)
         .subquery("per_pair")
     )
-    per_request = _within_system(per_pair, per_pair.c.request_id, system_id, "per_request")
+    per_match = _within_system(per_pair, per_pair.c.match_id, system_id, "per_match")
+    per_request = (
+        sa.select(Match.request_id.label("key"), sa.func.sum(per_match.c.minutes).label("minutes"))
+        .select_from(per_match).outerjoin(Match, Match.id == per_match.c.key)
+        .group_by(Match.request_id).subquery("per_request")
+    )
     skill_count = (
         sa.select(RequestSkill.request_id, sa.func.count().label("n"))
         .group_by(RequestSkill.request_id).subquery("skill_count")

@@ -34,25 +34,24 @@ from hexqi.services.reports import Period, Table, hours
 NO_MEASURE = "No measure recorded"
 
 
-def supported_sessions(system_id: int, period: Period) -> Any:
-    """Held, confirmed, unreversed sessions that started in the period (a subquery)."""
+def supported_by_project(system_id: int, period: Period) -> Any:
+    """Per project: supported sessions (held, confirmed, unreversed, started in the period)
+    and their minutes (a subquery: project_id, sessions, minutes).
+
+    The sessions are summed per match first, so only those few rows are joined on to
+    requests, teams and organisations.
+    """
     reversed_ids = (
         sa.select(Transfer.reverses_id)
         .where(Transfer.kind == TransferKind.REVERSAL, Transfer.reverses_id.is_not(None))
     )
-    return (
-        sa.select(SupportRequest.project_id.label("project_id"),
-                  CoachingSession.id.label("session_id"),
-                  Transfer.minutes.label("minutes"))
-        .select_from(CoachingSession)
-        .join(Match, Match.id == CoachingSession.match_id)
-        .join(SupportRequest, SupportRequest.id == Match.request_id)
-        .join(Team, Team.id == SupportRequest.team_id)
-        .join(Organisation, Organisation.id == Team.organisation_id)
+    per_match = (
+        sa.select(CoachingSession.match_id.label("match_id"),
+                  sa.func.count(CoachingSession.id).label("sessions"),
+                  sa.func.sum(Transfer.minutes).label("minutes"))
         .join(PendingTransfer, PendingTransfer.session_id == CoachingSession.id)
         .join(Transfer, Transfer.pending_id == PendingTransfer.id)
         .where(
-            Organisation.system_id == system_id,
             CoachingSession.status == SessionStatus.HELD,
             CoachingSession.starts_at >= period.starts_at,
             CoachingSession.starts_at < period.ends_before,
@@ -60,7 +59,21 @@ def supported_sessions(system_id: int, period: Period) -> Any:
             # reversals are few: a small hashed list rather than a join to every transfer
             Transfer.id.not_in(reversed_ids),
         )
-        .subquery("supported")
+        .group_by(CoachingSession.match_id)
+        .subquery("per_match")
+    )
+    return (
+        sa.select(SupportRequest.project_id.label("project_id"),
+                  sa.func.sum(per_match.c.sessions).label("sessions"),
+                  sa.func.sum(per_match.c.minutes).label("minutes"))
+        .select_from(per_match)
+        .join(Match, Match.id == per_match.c.match_id)
+        .join(SupportRequest, SupportRequest.id == Match.request_id)
+        .join(Team, Team.id == SupportRequest.team_id)
+        .join(Organisation, Organisation.id == Team.organisation_id)
+        .where(Organisation.system_id == system_id)
+        .group_by(SupportRequest.project_id)
+        .subquery("per_project")
     )
 
 
@@ -88,12 +101,7 @@ def supported_projects(system_id: int, period: Period) -> list[SupportedProject]
     The page's tables (projects, by kind, measures) are all derived from these rows, so
     the sessions are joined to their transfers once per page.
     """
-    supported = supported_sessions(system_id, period)
-    per_project = (
-        sa.select(supported.c.project_id, sa.func.count(supported.c.session_id).label("sessions"),
-                  sa.func.sum(supported.c.minutes).label("minutes"))
-        .group_by(supported.c.project_id).subquery("per_project")
-    )
+    per_project = supported_by_project(system_id, period)
     rank = sa.func.dense_rank().over(order_by=(Project.measure_name, Project.measure_unit))
     rows = db.session.execute(
         sa.select(Project.title, Team.name, Organisation.name, Organisation.kind,
