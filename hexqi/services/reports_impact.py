@@ -170,8 +170,10 @@ def measures_table(system_id: int, period: Period,
     )
     for _rank, group in sorted(groups.items()):
         measured = [p for p in group if p.baseline is not None and p.latest is not None]
-        base = round(float(sum(p.baseline for p in measured)), 2) if measured else None
-        last = round(float(sum(p.latest for p in measured)), 2) if measured else None
+        bases = [p.baseline for p in measured if p.baseline is not None]
+        lasts = [p.latest for p in measured if p.latest is not None]
+        base = round(float(sum(bases)), 2) if measured else None
+        last = round(float(sum(lasts)), 2) if measured else None
         change = round(last - base, 2) if base is not None and last is not None else None
         first = group[0]
         table.rows.append([first.measure_name or NO_MEASURE, first.measure_unit or "",

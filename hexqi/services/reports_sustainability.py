@@ -81,7 +81,7 @@ def home_grown(system_id: int, period: Period, rows: list[Flow] | None = None) -
                      f"{hours(total)} hours given", share(learn, total) if total > 0 else None)
 
 
-def donated_minutes(system_id: int, period: Period) -> dict[int, int]:
+def donated_minutes(system_id: int, period: Period) -> dict[int | None, int]:
     """Minutes donated to each of the system's teams in the period, net of reversals."""
     t = aliased(Transfer, name="t")
     original = aliased(Transfer, name="original")
