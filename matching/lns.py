@@ -31,6 +31,7 @@ from .model import IntArr, Model, Solution
 
 SUB_NODES = 300  # node limit of a sub-MIP in deterministic runs
 SEED_SAMPLE = 200  # candidate requests of the seed coach looked at when growing a group
+WORK_PAIRS = 250  # a sub-problem costs 1 + pairs // WORK_PAIRS units of a counted budget
 MAX_GROUP = 200  # coaches per group, at most (groups grow when a pass gains little)
 
 Task = tuple[IntArr, IntArr, IntArr, IntArr, IntArr, IntArr, BoolArr, float, int | None, int,
@@ -126,7 +127,7 @@ def lns(m: Model, sol: Solution, guide: NDArray[np.float64], budget: Budget, see
             subs = [psel[porder[a]] for a in np.split(np.arange(psel.size), cuts) if a.size]
             tasks: list[tuple[IntArr, Task]] = []
             for k, sel in enumerate(subs):
-                if not budget.spend(1):
+                if not budget.spend(1 + sel.size // WORK_PAIRS):  # larger subs cost more
                     break
                 req = pr[sel]
                 tasks.append((sel, (req, pc[sel], hours_pair[sel], m.cap, m.teams, w[sel],
