@@ -15,7 +15,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -252,16 +252,14 @@ def hours_given(system_id: int, period: Period) -> Any:
 # --- the hours-given rows, summed once per page ----------------------------------------------
 
 
-@dataclass(frozen=True)
-class OrgRef:
+class OrgRef(NamedTuple):
     id: int
     name: str
     kind: str
     locality: str | None
 
 
-@dataclass(frozen=True)
-class Flow:
+class Flow(NamedTuple):
     """Minutes given from one organisation to another, summed in the database.
 
     ``source_kind`` is session or training (a reversal counts under the kind it undoes).
@@ -328,7 +326,8 @@ def _given_by_accounts(period: Period, by_month: bool) -> Any:
 
 def flows(system_id: int, period: Period, by_month: bool = False,
           detail: bool = False) -> list[Flow]:
-    """The period's hours given between the system's organisations: one GROUP BY query.
+    """The period's hours given between the system's organisations: one GROUP BY query
+    (and one for the organisations' names).
 
     Every hours report derives its table from these few rows (at most one per pair of
     organisations, kind and month), so a page sums the ledger once however many tables
@@ -340,8 +339,8 @@ def flows(system_id: int, period: Period, by_month: bool = False,
     receiver_acc = account_orgs("receiver_acc")
     giver = aliased(Organisation, name="giver_org")
     receiver = aliased(Organisation, name="receiver_org")
-    keys: list[Any] = [giver.id, giver.name, giver.kind, giver.locality, receiver.id,
-                       receiver.name, receiver.kind, receiver.locality, raw.c.source_kind]
+    # plain values only (ids, the kind as text): a page may read a few thousand of these rows
+    keys: list[Any] = [giver.id, receiver.id, sa.type_coerce(raw.c.source_kind, sa.String)]
     if detail:
         learners = sa.select(Person.id.label("person_id")).where(_once_learn()) \
             .subquery("learners")
@@ -360,12 +359,16 @@ def flows(system_id: int, period: Period, by_month: bool = False,
     if detail:
         stmt = stmt.outerjoin(learners, learners.c.person_id == giver_acc.c.person_id)
     out = []
+    orgs = {row[0]: OrgRef(*row) for row in db.session.execute(
+        sa.select(Organisation.id, Organisation.name, Organisation.kind, Organisation.locality)
+        .where(Organisation.system_id == system_id))}
+    n_keys = len(keys)
     for row in db.session.execute(stmt):
-        g, r = OrgRef(*row[0:4]), OrgRef(*row[4:8])
-        kind = TransferKind(row[8]).value
-        learn, team_id = (bool(row[9]), row[10]) if detail else (False, None)
-        sums = [int(x) for x in row[len(keys):]]
-        out.append(Flow(g, r, kind, sums[0], tuple(sums[1:]), learn, team_id))
+        giver_id, receiver_id, kind = row[0], row[1], row[2]
+        learn, team_id = (bool(row[3]), row[4]) if detail else (False, None)
+        sums = [int(x) for x in row[n_keys:]]
+        out.append(Flow(orgs[giver_id], orgs[receiver_id], kind, sums[0], tuple(sums[1:]),
+                        learn, team_id))
     return out
 
 
