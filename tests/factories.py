@@ -110,3 +110,10 @@ def support_request(tm: Team, by: Person, skills: dict[str, int] | None = None,
     db.session.add(req)
     db.session.flush()
     return req
+
+
+def login(client: object, person: Person) -> None:
+    """Log ``person`` in the way Flask-Login remembers a log-in (no auth pages needed)."""
+    with client.session_transaction() as sess:  # type: ignore[attr-defined]
+        sess["_user_id"] = str(person.id)
+        sess["_fresh"] = True

@@ -5,18 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask.testing import FlaskClient
-
 from hexqi.extensions import db
 from hexqi.models import Match, MatchStatus, Person, RequestStatus, Role, SupportRequest, Team
 from tests import factories as f
-
-
-def login(client: FlaskClient, person: Person) -> None:
-    """Log ``person`` in the way Flask-Login remembers a log-in (no auth pages needed)."""
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(person.id)
-        sess["_fresh"] = True
 
 
 @dataclass

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask.testing import FlaskClient
 
 from hexqi.extensions import db
 from hexqi.models import (
@@ -32,12 +31,6 @@ from hexqi.services import ledger
 from tests import factories as f
 
 PERIOD = {"from": "2025-01-01", "to": "2025-06-30"}
-
-
-def login(client: FlaskClient, person: Person) -> None:
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(person.id)
-        sess["_fresh"] = True
 
 
 def session_hours(coach: Person, team: Team, member: Person, minutes: int, at: datetime,

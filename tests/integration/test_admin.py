@@ -10,12 +10,7 @@ from hexqi.models import Organisation, OrgKind, Person, Role, System
 from hexqi.services import admin
 from hexqi.services.errors import Forbidden, InvalidInput, NotFound
 from tests import factories as f
-
-
-def login(client, person) -> None:
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(person.id)
-        sess["_fresh"] = True
+from tests.factories import login
 
 
 @pytest.fixture

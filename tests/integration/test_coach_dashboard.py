@@ -20,7 +20,8 @@ from hexqi.models import (
 )
 from hexqi.services import coaching, ledger, sessions
 from tests import factories as f
-from tests.integration.coach_support import accepted, login, proposal
+from tests.factories import login
+from tests.integration.coach_support import accepted, proposal
 
 
 def _fresh(model, row_id):  # type: ignore[no-untyped-def]

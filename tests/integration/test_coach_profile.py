@@ -13,7 +13,7 @@ from hexqi.models import CoachAbsence, CoachProfile, Person, Role
 from hexqi.services import coaching
 from hexqi.services.errors import InvalidInput
 from tests import factories as f
-from tests.integration.coach_support import login
+from tests.factories import login
 
 GOOD = {
     "skill_pdsa": "3", "skill_spc": "1", "skill_process_mapping": "",

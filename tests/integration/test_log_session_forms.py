@@ -7,7 +7,8 @@ import re
 from datetime import date, timedelta
 
 from hexqi.main.decide import CONFIRMED, DECLINED
-from tests.integration.coach_support import accepted, login
+from tests.factories import login
+from tests.integration.coach_support import accepted
 
 LABELS = ('<label for="log-day">Date</label>',
           '<label for="log-start">Start time (UK time)</label>',

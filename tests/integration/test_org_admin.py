@@ -20,12 +20,7 @@ from hexqi.services import admin, ledger, rounds
 from hexqi.services.errors import Forbidden, InvalidInput, NotFound
 from hexqi.timefmt import combine_local, local_month_start, local_today
 from tests import factories as f
-
-
-def login(client, person) -> None:
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(person.id)
-        sess["_fresh"] = True
+from tests.factories import login
 
 
 @pytest.fixture

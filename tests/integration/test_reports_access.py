@@ -10,11 +10,11 @@ import pytest
 from hexqi.extensions import db
 from hexqi.models import OrgKind, Role, utcnow
 from tests import factories as f
+from tests.factories import login
 from tests.integration.reports_support import (
     PERIOD,
     build_world,
     count_queries,
-    login,
     session_hours,
     training_hours,
 )

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from hexqi.extensions import db
 from hexqi.models import Account, OrgKind, Transfer, TransferKind
-from tests.integration.reports_support import PERIOD, build_world, login
+from tests.factories import login
+from tests.integration.reports_support import PERIOD, build_world
 
 
 def expected_hours(minutes: int) -> Decimal:

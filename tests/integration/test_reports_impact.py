@@ -20,7 +20,8 @@ from hexqi.models import (
 from hexqi.services.reports import Period
 from hexqi.services.reports_sustainability import sustainability
 from tests import factories as f
-from tests.integration.reports_support import PERIOD, build_world, login, session_hours
+from tests.factories import login
+from tests.integration.reports_support import PERIOD, build_world, session_hours
 
 PERIOD_OBJ = Period(date(2025, 1, 1), date(2025, 6, 30))
 

@@ -10,7 +10,8 @@ from datetime import datetime
 from hexqi.extensions import db
 from hexqi.models import OrgKind, Role, Tier, TierChange
 from tests import factories as f
-from tests.integration.reports_support import PERIOD, build_world, login
+from tests.factories import login
+from tests.integration.reports_support import PERIOD, build_world
 
 L, V, D = Tier.LEARN, Tier.LIVE, Tier.LEAD
 JOINED = datetime(2024, 6, 1)

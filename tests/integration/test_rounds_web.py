@@ -16,15 +16,10 @@ from hexqi.extensions import db
 from hexqi.models import Match, MatchingRound, OutboxMessage, RequestStatus, Role, RoundStatus
 from hexqi.services import jobs, rounds
 from tests import factories as f
+from tests.factories import login
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS = "redis://127.0.0.1:6379/0"
-
-
-def login(client, person) -> None:
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(person.id)
-        sess["_fresh"] = True
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from hexqi.models import CoachingSession, utcnow
 from hexqi.services import sessions
 from hexqi.services.errors import InvalidInput
 from hexqi.services.sessions import MAX_MINUTES, MIN_MINUTES, MINUTES_MESSAGE
-from tests.integration.coach_support import accepted, login
+from tests.factories import login
+from tests.integration.coach_support import accepted
 
 
 def _rows() -> int:

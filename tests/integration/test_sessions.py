@@ -24,7 +24,8 @@ from hexqi.models import (
 from hexqi.services import ledger, sessions
 from hexqi.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests import factories as f
-from tests.integration.coach_support import accepted, login, proposal
+from tests.factories import login
+from tests.integration.coach_support import accepted, proposal
 
 
 def _count(model) -> int:  # type: ignore[no-untyped-def]

@@ -26,14 +26,9 @@ from hexqi.models import (
 from hexqi.services import ledger, sessions
 from hexqi.services import requests as svc
 from tests import factories as f
+from tests.factories import login
 
 S = RequestStatus
-
-
-def login(client, person) -> None:
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(person.id)
-        sess["_fresh"] = True
 
 
 def rows(model) -> int:

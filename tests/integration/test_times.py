@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from hexqi import create_app
 from hexqi.extensions import db
 from hexqi.models import CoachingSession, OutboxMessage
-from tests.integration.coach_support import accepted, login
+from tests.factories import login
+from tests.integration.coach_support import accepted
 
 
 def _last_july_15th() -> date:

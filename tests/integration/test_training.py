@@ -12,7 +12,7 @@ from hexqi.models import Role, TrainingAttendance, TrainingEvent, Transfer, Tran
 from hexqi.services import ledger, training
 from hexqi.services.errors import Conflict, InvalidInput, NotFound
 from tests import factories as f
-from tests.integration.coach_support import login
+from tests.factories import login
 
 
 def _count(model) -> int:  # type: ignore[no-untyped-def]
