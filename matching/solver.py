@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .colgen import column_generation, pick_round
 from .explain import assignment_reasons, unmatched_reasons
 from .greedy import Budget, baseline, improve, order_greedy
 from .lagrangian import reduced_values, solve_lagrangian
@@ -33,7 +34,10 @@ from .problem import Problem
 from .result import Assignment, Result, Unmatched
 
 LP_MAX_PAIRS = 150_000  # above this, GLOP is too slow: use the Lagrangian bound
-MIP_MAX_PAIRS = 60_000  # above this, no full MIP: large-neighbourhood search only
+MIP_MAX_PAIRS = 60_000  # above this, no MIP: large-neighbourhood search only
+SMALL_PAIRS = 2_000  # up to this, SCIP over all pairs proves the optimum quickly
+CG_WORK = 200  # work units of column generation in deterministic runs (about one per iteration)
+CG_NODES = 200  # node budget of the restricted master MIP in deterministic runs
 HELPER_GROUP = 10  # coaches per LNS group in the mid-size helper process
 LNS_GROUP = 25  # coaches per LNS group at first (groups grow as passes gain less)
 
@@ -126,32 +130,11 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
         if cand.key(m) > best.key(m):
             best = cand
     if best.coverage(m) < bound and m.n_pairs and m.n_pairs <= MIP_MAX_PAIRS:
-        # SCIP gets all the time: at these sizes its root heuristics and cuts beat LNS
-        clock.report(0.6, "MIP search")
-        remaining = clock.left() - 0.05 * tl - _finish_estimate(m)
-        if det or remaining > 0.3:
-            nodes = int(max(1, tl // 5)) if det else None
-            helper = None
-            if not det and params.workers > 1 and guide is not None:
-                # the second core: LNS from the same incumbent while SCIP works on its root
-                helper = _start_helper(m, best, guide, time.monotonic() + remaining, params.seed)
-            out = solve_mip(m, m.combined_weight(), None if det else remaining, nodes, best,
-                            seed=params.seed, root_rounds=10)
-            stats["mip_nodes"] = out.nodes
-            stats["mip_wall_s"] = round(out.wall_s, 3)
-            if out.solution is not None and is_feasible(m, out.solution.choice) \
-                    and out.solution.key(m) > best.key(m):
-                best = out.solution
-            if helper is not None:
-                other = _join_helper(helper, 0.3 + 0.02 * tl)
-                stats["helper_lns_coverage"] = other.coverage(m) if other else None
-                if other is not None and is_feasible(m, other.choice) \
-                        and other.key(m) > best.key(m):
-                    best = other
-            if math.isfinite(out.bound):
-                sources["mip"] = math.floor(out.bound / m.fit_scale + 1e-9)
-                if out.optimal:
-                    sources["mip"] = min(sources["mip"], best.coverage(m))
+        if m.n_pairs > SMALL_PAIRS:
+            best = _bundles(m, best, w_scaled, clock, sources, stats)
+            bound = min(sources.values())
+        if best.coverage(m) < bound:
+            best = _full_mip(m, best, guide, clock, sources, stats)
     elif best.coverage(m) < bound and guide is not None:
         clock.report(0.6, "large-neighbourhood search")
         lns_budget = Budget(work=max(1, int(16 * tl))) if det else \
@@ -170,6 +153,69 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
         best = polish
     status = "optimal" if best.coverage(m) >= bound else "feasible"
     return _finish(m, best, bound, status, stats, clock)
+
+
+def _bundles(m: Model, best: Solution, w_scaled: np.ndarray, clock: _Clock,
+             sources: dict[str, int], stats: dict[str, object]) -> Solution:
+    """Column generation over coach bundles (a bound at least as tight as the LP's), then the
+    restricted master MIP for the round; see colgen.py."""
+    params = clock.params
+    det = params.deterministic
+    tl = max(0.1, params.time_limit)
+    clock.report(0.5, "bundle column generation")
+    budget = Budget(work=CG_WORK) if det else \
+        Budget(time.monotonic() + 0.6 * max(0.0, clock.left() - 0.05 * tl))
+    pool, cg, duals = column_generation(
+        m, w_scaled, best, budget,
+        lambda it, lp, b: clock.report(0.5 + 0.25 * clock.elapsed() / tl,
+                                       f"bundle LP {lp:.1f}, bound {b:.1f} (iteration {it})"))
+    stats["bundle_iterations"] = cg.iterations
+    stats["bundle_columns"] = cg.columns
+    stats["bundle_lp"] = round(cg.lp_value, 3)
+    if math.isfinite(cg.bound):
+        sources["bundles"] = math.floor(cg.bound + 1e-6)
+    clock.report(0.75, "picking the round from the bundles")
+    deadline = None if det else clock.t0 + tl - 0.05 * tl - _finish_estimate(m)
+    cand, _ = pick_round(pool, duals, best, cg.bound, deadline,
+                         CG_NODES if det else None, params.seed, params.workers)
+    stats["bundle_mip_coverage"] = cand.coverage(m)
+    if is_feasible(m, cand.choice) and cand.key(m) > best.key(m):
+        return cand
+    return best
+
+
+def _full_mip(m: Model, best: Solution, guide: np.ndarray | None, clock: _Clock,
+              sources: dict[str, int], stats: dict[str, object]) -> Solution:
+    """SCIP over all pairs, warm-started with the incumbent, for the time left."""
+    params = clock.params
+    det = params.deterministic
+    tl = max(0.1, params.time_limit)
+    clock.report(0.8, "MIP search")
+    remaining = clock.left() - 0.05 * tl - _finish_estimate(m)
+    if not det and remaining <= 0.3:
+        return best
+    nodes = int(max(1, tl // 5)) if det else None
+    helper = None
+    if not det and params.workers > 1 and guide is not None and m.n_pairs > SMALL_PAIRS:
+        # the second core: LNS from the same incumbent while SCIP works on its root
+        helper = _start_helper(m, best, guide, time.monotonic() + remaining, params.seed)
+    out = solve_mip(m, m.combined_weight(), None if det else remaining, nodes, best,
+                    seed=params.seed, root_rounds=10)
+    stats["mip_nodes"] = out.nodes
+    stats["mip_wall_s"] = round(out.wall_s, 3)
+    if out.solution is not None and is_feasible(m, out.solution.choice) \
+            and out.solution.key(m) > best.key(m):
+        best = out.solution
+    if helper is not None:
+        other = _join_helper(helper, 0.3 + 0.02 * tl)
+        stats["helper_lns_coverage"] = other.coverage(m) if other else None
+        if other is not None and is_feasible(m, other.choice) and other.key(m) > best.key(m):
+            best = other
+    if math.isfinite(out.bound):
+        sources["mip"] = math.floor(out.bound / m.fit_scale + 1e-9)
+        if out.optimal:
+            sources["mip"] = min(sources["mip"], best.coverage(m))
+    return best
 
 
 def _helper_lns(m: Model, sol: Solution, guide: np.ndarray, deadline: float,

@@ -1,0 +1,346 @@
+"""Column generation over coach bundles: a tight bound and near-optimal rounds at mid sizes.
+
+The pair model's LP is weak because a coach's hours and team cap are knapsack constraints. Here a
+column is a *bundle*: a set of requests one coach can take together (hours within capacity_hours,
+at most max_teams of them). The master problem picks at most one bundle per coach and serves each
+request at most once:
+
+    max  sum_b value_b x_b   s.t.  sum_{b of coach c} x_b <= 1,  sum_{b containing j} x_b <= 1.
+
+Its LP relaxation (GLOP, warm-started as columns arrive) is solved over a growing pool of bundles.
+With the request duals u >= 0, each coach's best new bundle is a small two-constraint knapsack
+(hours and count) over its candidate requests valued w_cj - u_j, solved exactly by dynamic
+programming. For any u >= 0,
+
+    L(u) = sum_j u_j + sum_c max(0, best bundle value of c under u)
+
+bounds every assignment from above (each request is served at most once), so the bound is valid
+at every iteration, and equals the master LP once no coach has a bundle with positive reduced
+cost. A restricted master MIP (SCIP) over the pool, warm-started with the incumbent's bundles,
+then picks the round; it can only improve on the incumbent, whose bundles are in the pool.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.linear_solver import pywraplp  # type: ignore[import-untyped]
+
+from .greedy import Budget
+from .model import IntArr, Model, Solution
+
+FloatArr = NDArray[np.float64]
+DP_CELLS = 2_000_000  # items x (teams + 1) x (hours + 1) above which a coach's pricing is cut
+EPS = 1e-7
+
+
+MIP_COLUMNS = (500, 1000)  # bundles in the restricted MIP: at least this many (one per process)
+MIP_REDUCED = (-0.1, -0.3)  # ... and every bundle whose reduced cost is at least this
+
+
+@dataclass
+class ColumnGenResult:
+    bound: float  # proven upper bound on sum(w) over any assignment (inf if none was proven)
+    converged: bool  # no bundle with positive reduced cost is left: bound is the master LP
+    iterations: int
+    columns: int
+    lp_value: float
+
+
+class BundlePool:
+    """The master problem: bundles per coach, its LP in GLOP and the pricing knapsacks."""
+
+    def __init__(self, m: Model, w: FloatArr) -> None:
+        self.m = m
+        self.w = w
+        pc = m.pairs.coach
+        self.corder: IntArr = np.argsort(pc, kind="stable")
+        self.cstart: IntArr = np.zeros(m.n_coaches + 1, dtype=np.int64)
+        np.cumsum(np.bincount(pc, minlength=m.n_coaches), out=self.cstart[1:])
+        self.lp = pywraplp.Solver.CreateSolver("GLOP")
+        self.lp.SetSolverSpecificParametersAsString("use_preprocessing: false")
+        inf = self.lp.infinity()
+        self.req_rows = [self.lp.Constraint(-inf, 1.0) for _ in range(m.n_requests)]
+        self.coach_rows = [self.lp.Constraint(-inf, 1.0) for _ in range(m.n_coaches)]
+        self.objective = self.lp.Objective()
+        self.objective.SetMaximization()
+        self.coach: list[int] = []
+        self.members: list[IntArr] = []  # pair indices of each bundle
+        self.value: list[float] = []
+        self.vars: list[pywraplp.Variable] = []
+        self.index: dict[tuple[int, ...], int] = {}
+
+    def add(self, pairs: IntArr) -> int:
+        """Add the bundle made of these pairs (all of one coach); return its column index."""
+        key = tuple(sorted(pairs.tolist()))
+        if key in self.index:
+            return self.index[key]
+        c = int(self.m.pairs.coach[key[0]])
+        var = self.lp.NumVar(0.0, self.lp.infinity(), "")
+        self.coach_rows[c].SetCoefficient(var, 1.0)
+        for j in self.m.pairs.request[list(key)].tolist():
+            self.req_rows[j].SetCoefficient(var, 1.0)
+        value = float(self.w[list(key)].sum())
+        self.objective.SetCoefficient(var, value)
+        self.index[key] = len(self.coach)
+        self.coach.append(c)
+        self.members.append(np.array(key, dtype=np.int64))
+        self.value.append(value)
+        self.vars.append(var)
+        return len(self.coach) - 1
+
+    def add_solution(self, sol: Solution) -> list[int]:
+        """Add the bundles of a round; return their column indices."""
+        sel = sol.choice[sol.choice >= 0]
+        if not sel.size:
+            return []
+        coach = self.m.pairs.coach[sel]
+        order = np.argsort(coach, kind="stable")
+        cuts = np.flatnonzero(np.diff(coach[order])) + 1
+        return [self.add(sel[g]) for g in np.split(order, cuts)]
+
+    def solve_lp(self) -> tuple[float, FloatArr, FloatArr] | None:
+        if self.lp.Solve() != pywraplp.Solver.OPTIMAL:
+            return None
+        u = np.array([r.dual_value() for r in self.req_rows], dtype=np.float64)
+        v = np.array([r.dual_value() for r in self.coach_rows], dtype=np.float64)
+        return float(self.objective.Value()), np.maximum(u, 0.0), np.maximum(v, 0.0)
+
+    def price(self, u: FloatArr, v: FloatArr) -> tuple[float, int]:
+        """Add every coach's best bundle per team count whose reduced cost is positive.
+        Returns (L(u), number of bundles added)."""
+        m = self.m
+        reduced = self.w - u[m.pairs.request]
+        total = float(u.sum())
+        added = 0
+        for c in range(m.n_coaches):
+            own = self.corder[self.cstart[c]:self.cstart[c + 1]]
+            vals = reduced[own]
+            keep = vals > EPS
+            if not keep.any():
+                continue
+            own, vals = own[keep], vals[keep]
+            teams = min(int(m.teams[c]), own.size)
+            top = float(np.sort(vals)[::-1][:teams].sum())  # relaxes hours: an upper bound
+            if top <= v[c] + EPS:
+                total += top  # no bundle of c can enter; top bounds its best from above
+                continue
+            best, bundles, exact = _knapsack(vals, m.hours[m.pairs.request[own]],
+                                             int(m.cap[c]), teams)
+            total += best if exact else top
+            for value, items in bundles:
+                if value > v[c] + EPS and self._is_new(own[items]):
+                    self.add(own[items])
+                    added += 1
+        return total, added
+
+    def _is_new(self, pairs: IntArr) -> bool:
+        return tuple(sorted(pairs.tolist())) not in self.index
+
+    def reduced_costs(self, u: FloatArr, v: FloatArr) -> FloatArr:
+        rc = np.array(self.value, dtype=np.float64)
+        for b, pairs in enumerate(self.members):
+            rc[b] -= float(u[self.m.pairs.request[pairs]].sum()) + v[self.coach[b]]
+        return rc
+
+
+def _knapsack(vals: FloatArr, hours: IntArr, cap: int, teams: int
+              ) -> tuple[float, list[tuple[float, IntArr]], bool]:
+    """Best bundle of each size 1..teams (hours <= cap) by dynamic programming.
+    Returns (best value over all sizes, [(value, item indices)], exact)."""
+    exact = True
+    cap = min(cap, int(hours.sum()))
+    if vals.size * (teams + 1) * (cap + 1) > DP_CELLS:  # keep the most valuable items only
+        keep = max(teams, DP_CELLS // ((teams + 1) * (cap + 1)))
+        idx = np.argsort(-vals, kind="stable")[:keep]
+        vals, hours, exact = vals[idx], hours[idx], False
+    else:
+        idx = np.arange(vals.size)
+    n = vals.size
+    dp = np.full((teams + 1, cap + 1), -np.inf)
+    dp[0, 0] = 0.0
+    take = np.zeros((n, teams + 1, cap + 1), dtype=bool)
+    for i in range(n):
+        h = int(hours[i])
+        if h > cap:
+            continue
+        cand = dp[:-1, :cap + 1 - h] + vals[i]
+        better = cand > dp[1:, h:]
+        take[i, 1:, h:] = better
+        dp[1:, h:] = np.where(better, cand, dp[1:, h:])
+    out: list[tuple[float, IntArr]] = []
+    best = 0.0
+    for t in range(1, teams + 1):
+        hb = int(np.argmax(dp[t]))
+        value = float(dp[t, hb])
+        if not math.isfinite(value):
+            continue
+        best = max(best, value)
+        items: list[int] = []
+        tt, hh = t, hb
+        for i in range(n - 1, -1, -1):
+            if tt > 0 and take[i, tt, hh]:
+                items.append(i)
+                hh -= int(hours[i])
+                tt -= 1
+        out.append((value, idx[np.array(items[::-1], dtype=np.int64)]))
+    return best, out, exact
+
+
+Bundles = tuple[list[int], list[IntArr], list[int]]  # coach, pairs and weight of each bundle
+
+
+def solve_bundles(bundles: Bundles, requests: IntArr, hint: list[bool], time_limit: float | None,
+                  node_limit: int | None, seed: int, abs_gap: float, stop_at: float | None
+                  ) -> tuple[list[bool] | None, bool]:
+    """SCIP over explicit bundles (plain data, so a worker process can run it): at most one
+    bundle per coach, each request at most once. Stops at the limits, or once a round reaches
+    stop_at. Returns (bundle taken?, proven optimal)."""
+    coach, members, weight = bundles
+    solver = pywraplp.Solver.CreateSolver("SCIP")
+    if solver is None or not coach:
+        return None, False
+    inf = solver.infinity()
+    req_rows: dict[int, pywraplp.Constraint] = {}
+    coach_rows: dict[int, pywraplp.Constraint] = {}
+    objective = solver.Objective()
+    xs = []
+    for c, pairs, wt in zip(coach, members, weight, strict=True):
+        x = solver.BoolVar("")
+        xs.append(x)
+        if c not in coach_rows:
+            coach_rows[c] = solver.Constraint(-inf, 1.0)
+        coach_rows[c].SetCoefficient(x, 1.0)
+        for j in requests[pairs].tolist():
+            if j not in req_rows:
+                req_rows[j] = solver.Constraint(-inf, 1.0)
+            req_rows[j].SetCoefficient(x, 1.0)
+        objective.SetCoefficient(x, float(wt))
+    objective.SetMaximization()
+    params = [f"randomization/randomseedshift = {seed % 2**30}", "limits/gap = 0",
+              f"limits/absgap = {abs_gap:.6g}"]
+    if node_limit is not None:
+        params.append(f"limits/totalnodes = {int(node_limit)}")
+    if stop_at is not None:
+        params.append(f"limits/primal = {stop_at:.17g}")
+    solver.SetSolverSpecificParametersAsString("\n".join(params) + "\n")
+    if time_limit is not None:
+        solver.SetTimeLimit(max(1, int(time_limit * 1000)))
+    solver.SetHint(xs, [1.0 if h else 0.0 for h in hint])
+    status = solver.Solve()
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return None, False
+    return [x.solution_value() > 0.5 for x in xs], status == pywraplp.Solver.OPTIMAL
+
+
+def column_generation(m: Model, w: FloatArr, incumbent: Solution, budget: Budget,
+                      progress: Callable[[int, float, float], None] | None = None
+                      ) -> tuple[BundlePool, ColumnGenResult, tuple[FloatArr, FloatArr] | None]:
+    """Grow the bundle pool until no bundle can enter, the LP reaches the bound, or the budget
+    ends. Returns the pool, the bound and the final duals (None if no LP was solved)."""
+    pool = BundlePool(m, w)
+    pool.add_solution(incumbent)
+    bound = math.inf
+    converged = False
+    iterations = 0
+    duals: tuple[FloatArr, FloatArr] | None = None
+    lp_value = -math.inf
+    cover = incumbent.coverage(m)
+    while budget.spend(1 + len(pool.coach) // 2000):
+        iterations += 1
+        if iterations == 1:  # first prices from an empty master: every request at zero
+            value, _ = pool.price(np.zeros(m.n_requests), np.zeros(m.n_coaches))
+            bound = min(bound, value)
+            continue
+        out = pool.solve_lp()
+        if out is None:
+            break
+        lp_value, u, v = out
+        duals = (u, v)
+        value, added = pool.price(u, v)
+        bound = min(bound, value)
+        if progress is not None:
+            progress(iterations, lp_value, bound)
+        if added == 0:
+            converged = True
+            bound = min(bound, lp_value)
+            break
+        if math.floor(bound + 1e-6) <= cover or bound - lp_value < 1e-3:
+            break  # nothing better exists, or more bundles would not move the LP
+        if not budget.left():
+            break
+    if duals is not None and not converged:
+        out = pool.solve_lp()  # duals that match the final pool
+        if out is not None:
+            lp_value, u, v = out
+            duals = (u, v)
+    return pool, ColumnGenResult(bound, converged, iterations, len(pool.coach), lp_value), duals
+
+
+def _mip_columns(pool: BundlePool, duals: tuple[FloatArr, FloatArr] | None, keep: set[int],
+                 variant: int) -> list[int]:
+    """The bundles closest to entering the LP (by reduced cost), plus the incumbent's."""
+    n = len(pool.coach)
+    if duals is None or n <= MIP_COLUMNS[variant]:
+        return list(range(n))
+    rc = pool.reduced_costs(*duals)
+    cut = float(np.sort(rc)[::-1][MIP_COLUMNS[variant] - 1])
+    return sorted(set(np.flatnonzero(rc >= min(MIP_REDUCED[variant], cut)).tolist()) | keep)
+
+
+def _plain(pool: BundlePool, columns: list[int]) -> Bundles:
+    weight = pool.m.combined_weight()
+    return ([pool.coach[b] for b in columns], [pool.members[b] for b in columns],
+            [int(weight[pool.members[b]].sum()) for b in columns])
+
+
+def pick_round(pool: BundlePool, duals: tuple[FloatArr, FloatArr] | None, incumbent: Solution,
+               bound: float, deadline: float | None, nodes: int | None, seed: int,
+               workers: int) -> tuple[Solution, bool]:
+    """The best round the restricted master MIP finds (never worse than the incumbent). With
+    workers > 1, a second process solves a larger restricted MIP with another seed."""
+    m = pool.m
+    keep = set(pool.add_solution(incumbent))
+    stop_at = float(math.floor(bound + 1e-6) * m.fit_scale) if math.isfinite(bound) else None
+    limit = None if deadline is None else deadline - time.monotonic()
+    if limit is not None and limit < 0.3:
+        return incumbent, False
+    requests = m.pairs.request
+    tasks = []
+    for variant in range(2 if workers > 1 and nodes is None else 1):
+        columns = _mip_columns(pool, duals, keep, variant)
+        tasks.append((columns, (_plain(pool, columns), requests, [b in keep for b in columns],
+                                limit, nodes, seed + variant, 0.5 * m.fit_scale, stop_at)))
+    other = None
+    proc_pool = None
+    if len(tasks) > 1:
+        methods = mp.get_all_start_methods()
+        proc_pool = mp.get_context("fork" if "fork" in methods else "spawn").Pool(1)
+        other = proc_pool.apply_async(solve_bundles, tasks[1][1])
+    results = [solve_bundles(*tasks[0][1])]
+    if other is not None and proc_pool is not None:
+        try:
+            results.append(other.get(timeout=2.0 + 0.1 * (limit or 0.0)))
+        except mp.TimeoutError:
+            pass
+        finally:
+            proc_pool.terminate()
+            proc_pool.join()
+    best, optimal = incumbent, False
+    for (columns, _), (taken, proven) in zip(tasks, results, strict=False):
+        if taken is None:
+            continue
+        choice = np.full(m.n_requests, -1, dtype=np.int64)
+        for b, t in zip(columns, taken, strict=True):
+            if t:
+                choice[requests[pool.members[b]]] = pool.members[b]
+        cand = Solution(choice)
+        if cand.key(m) > best.key(m):
+            best, optimal = cand, proven
+    return best, optimal
