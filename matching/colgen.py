@@ -33,7 +33,9 @@ from numpy.typing import NDArray
 from ortools.linear_solver import pywraplp  # type: ignore[import-untyped]
 
 from .greedy import Budget
-from .model import IntArr, Model, Solution
+from .model import IntArr, Model
+
+BoolArr = NDArray[np.bool_]
 
 FloatArr = NDArray[np.float64]
 DP_CELLS = 2_000_000  # items x (teams + 1) x (hours + 1) above which a coach's pricing is cut
@@ -42,6 +44,39 @@ EPS = 1e-7
 
 MIP_COLUMNS = (500, 1000)  # bundles in the restricted MIP: at least this many (one per process)
 MIP_REDUCED = (-0.1, -0.3)  # ... and every bundle whose reduced cost is at least this
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """What the bundle model needs: the pairs, request hours, coach limits and the integer
+    combined weight of each pair (coverage x fit_scale + fit). Indices are local, so a
+    sub-problem of a larger round is a Pairing too."""
+
+    coach: IntArr  # per pair
+    request: IntArr  # per pair
+    hours: IntArr  # per request
+    cap: IntArr  # per coach
+    teams: IntArr  # per coach
+    weight: IntArr  # per pair
+    fit_scale: int
+
+    @property
+    def n_requests(self) -> int:
+        return int(self.hours.shape[0])
+
+    @property
+    def n_coaches(self) -> int:
+        return int(self.cap.shape[0])
+
+    @classmethod
+    def of_model(cls, m: Model) -> Pairing:
+        return cls(m.pairs.coach, m.pairs.request, m.hours, m.cap, m.teams,
+                   m.combined_weight(), m.fit_scale)
+
+    def key(self, choice: IntArr) -> tuple[int, int]:
+        """(coverage, fit) of a choice (pair index per request, -1 when unmatched)."""
+        wt = self.weight[choice[choice >= 0]]
+        return int((wt // self.fit_scale).sum()), int((wt % self.fit_scale).sum())
 
 
 @dataclass
@@ -56,10 +91,10 @@ class ColumnGenResult:
 class BundlePool:
     """The master problem: bundles per coach, its LP in GLOP and the pricing knapsacks."""
 
-    def __init__(self, m: Model, w: FloatArr) -> None:
+    def __init__(self, m: Pairing) -> None:
         self.m = m
-        self.w = w
-        pc = m.pairs.coach
+        self.w: FloatArr = m.weight / float(m.fit_scale)
+        pc = m.coach
         self.corder: IntArr = np.argsort(pc, kind="stable")
         self.cstart: IntArr = np.zeros(m.n_coaches + 1, dtype=np.int64)
         np.cumsum(np.bincount(pc, minlength=m.n_coaches), out=self.cstart[1:])
@@ -81,10 +116,10 @@ class BundlePool:
         key = tuple(sorted(pairs.tolist()))
         if key in self.index:
             return self.index[key]
-        c = int(self.m.pairs.coach[key[0]])
+        c = int(self.m.coach[key[0]])
         var = self.lp.NumVar(0.0, self.lp.infinity(), "")
         self.coach_rows[c].SetCoefficient(var, 1.0)
-        for j in self.m.pairs.request[list(key)].tolist():
+        for j in self.m.request[list(key)].tolist():
             self.req_rows[j].SetCoefficient(var, 1.0)
         value = float(self.w[list(key)].sum())
         self.objective.SetCoefficient(var, value)
@@ -95,12 +130,12 @@ class BundlePool:
         self.vars.append(var)
         return len(self.coach) - 1
 
-    def add_solution(self, sol: Solution) -> list[int]:
+    def add_solution(self, choice: IntArr) -> list[int]:
         """Add the bundles of a round; return their column indices."""
-        sel = sol.choice[sol.choice >= 0]
+        sel = choice[choice >= 0]
         if not sel.size:
             return []
-        coach = self.m.pairs.coach[sel]
+        coach = self.m.coach[sel]
         order = np.argsort(coach, kind="stable")
         cuts = np.flatnonzero(np.diff(coach[order])) + 1
         return [self.add(sel[g]) for g in np.split(order, cuts)]
@@ -116,7 +151,7 @@ class BundlePool:
         """Add every coach's best bundle per team count whose reduced cost is positive.
         Returns (L(u), number of bundles added)."""
         m = self.m
-        reduced = self.w - u[m.pairs.request]
+        reduced = self.w - u[m.request]
         total = float(u.sum())
         added = 0
         for c in range(m.n_coaches):
@@ -131,7 +166,7 @@ class BundlePool:
             if top <= v[c] + EPS:
                 total += top  # no bundle of c can enter; top bounds its best from above
                 continue
-            best, bundles, exact = _knapsack(vals, m.hours[m.pairs.request[own]],
+            best, bundles, exact = _knapsack(vals, m.hours[m.request[own]],
                                              int(m.cap[c]), teams)
             total += best if exact else top
             for value, items in bundles:
@@ -146,7 +181,7 @@ class BundlePool:
     def reduced_costs(self, u: FloatArr, v: FloatArr) -> FloatArr:
         rc = np.array(self.value, dtype=np.float64)
         for b, pairs in enumerate(self.members):
-            rc[b] -= float(u[self.m.pairs.request[pairs]].sum()) + v[self.coach[b]]
+            rc[b] -= float(u[self.m.request[pairs]].sum()) + v[self.coach[b]]
         return rc
 
 
@@ -155,13 +190,19 @@ def _knapsack(vals: FloatArr, hours: IntArr, cap: int, teams: int
     """Best bundle of each size 1..teams (hours <= cap) by dynamic programming.
     Returns (best value over all sizes, [(value, item indices)], exact)."""
     exact = True
+    # a bundle holds at most `teams` items, so of the items with equal hours only the `teams`
+    # most valuable can ever be chosen: drop the rest (exact)
+    idx = np.lexsort((np.arange(vals.size), -vals, hours))
+    h_sorted = hours[idx]
+    first = np.flatnonzero(np.r_[True, h_sorted[1:] != h_sorted[:-1]])
+    rank = np.arange(idx.size) - np.repeat(first, np.diff(np.r_[first, idx.size]))
+    idx = np.sort(idx[rank < teams])
+    vals, hours = vals[idx], hours[idx]
     cap = min(cap, int(hours.sum()))
     if vals.size * (teams + 1) * (cap + 1) > DP_CELLS:  # keep the most valuable items only
         keep = max(teams, DP_CELLS // ((teams + 1) * (cap + 1)))
-        idx = np.argsort(-vals, kind="stable")[:keep]
-        vals, hours, exact = vals[idx], hours[idx], False
-    else:
-        idx = np.arange(vals.size)
+        top = np.sort(np.argsort(-vals, kind="stable")[:keep])
+        vals, hours, idx, exact = vals[top], hours[top], idx[top], False
     n = vals.size
     dp = np.full((teams + 1, cap + 1), -np.inf)
     dp[0, 0] = 0.0
@@ -239,19 +280,19 @@ def solve_bundles(bundles: Bundles, requests: IntArr, hint: list[bool], time_lim
     return [x.solution_value() > 0.5 for x in xs], status == pywraplp.Solver.OPTIMAL
 
 
-def column_generation(m: Model, w: FloatArr, incumbent: Solution, budget: Budget,
+def column_generation(m: Pairing, incumbent: IntArr, budget: Budget,
                       progress: Callable[[int, float, float], None] | None = None
                       ) -> tuple[BundlePool, ColumnGenResult, tuple[FloatArr, FloatArr] | None]:
     """Grow the bundle pool until no bundle can enter, the LP reaches the bound, or the budget
     ends. Returns the pool, the bound and the final duals (None if no LP was solved)."""
-    pool = BundlePool(m, w)
+    pool = BundlePool(m)
     pool.add_solution(incumbent)
     bound = math.inf
     converged = False
     iterations = 0
     duals: tuple[FloatArr, FloatArr] | None = None
     lp_value = -math.inf
-    cover = incumbent.coverage(m)
+    cover = m.key(incumbent)[0]
     while budget.spend(1 + len(pool.coach) // 2000):
         iterations += 1
         if iterations == 1:  # first prices from an empty master: every request at zero
@@ -295,14 +336,24 @@ def _mip_columns(pool: BundlePool, duals: tuple[FloatArr, FloatArr] | None, keep
 
 
 def _plain(pool: BundlePool, columns: list[int]) -> Bundles:
-    weight = pool.m.combined_weight()
+    weight = pool.m.weight
     return ([pool.coach[b] for b in columns], [pool.members[b] for b in columns],
             [int(weight[pool.members[b]].sum()) for b in columns])
 
 
-def pick_round(pool: BundlePool, duals: tuple[FloatArr, FloatArr] | None, incumbent: Solution,
+def _reaches(result: tuple[list[bool] | None, bool], columns: list[int], pool: BundlePool,
+             stop_at: float | None) -> bool:
+    taken = result[0]
+    if taken is None or stop_at is None:
+        return False
+    weight = sum(int(pool.m.weight[pool.members[b]].sum())
+                 for b, t in zip(columns, taken, strict=True) if t)
+    return weight >= stop_at
+
+
+def pick_round(pool: BundlePool, duals: tuple[FloatArr, FloatArr] | None, incumbent: IntArr,
                bound: float, deadline: float | None, nodes: int | None, seed: int,
-               workers: int) -> tuple[Solution, bool]:
+               workers: int) -> tuple[IntArr, bool]:
     """The best round the restricted master MIP finds (never worse than the incumbent). With
     workers > 1, a second process solves a larger restricted MIP with another seed."""
     m = pool.m
@@ -311,27 +362,31 @@ def pick_round(pool: BundlePool, duals: tuple[FloatArr, FloatArr] | None, incumb
     limit = None if deadline is None else deadline - time.monotonic()
     if limit is not None and limit < 0.3:
         return incumbent, False
-    requests = m.pairs.request
+    requests = m.request
     tasks = []
     for variant in range(2 if workers > 1 and nodes is None else 1):
         columns = _mip_columns(pool, duals, keep, variant)
         tasks.append((columns, (_plain(pool, columns), requests, [b in keep for b in columns],
                                 limit, nodes, seed + variant, 0.5 * m.fit_scale, stop_at)))
-    other = None
-    proc_pool = None
-    if len(tasks) > 1:
+    results: list[tuple[list[bool] | None, bool]] = []
+    if len(tasks) == 1:
+        results.append(solve_bundles(*tasks[0][1]))
+    else:  # both in worker processes; stop both once one reaches the proven bound
         methods = mp.get_all_start_methods()
-        proc_pool = mp.get_context("fork" if "fork" in methods else "spawn").Pool(1)
-        other = proc_pool.apply_async(solve_bundles, tasks[1][1])
-    results = [solve_bundles(*tasks[0][1])]
-    if other is not None and proc_pool is not None:
+        procs = mp.get_context("fork" if "fork" in methods else "spawn").Pool(len(tasks))
         try:
-            results.append(other.get(timeout=2.0 + 0.1 * (limit or 0.0)))
-        except mp.TimeoutError:
-            pass
+            pending = [procs.apply_async(solve_bundles, t) for _, t in tasks]
+            give_up = time.monotonic() + 2.0 + (limit or 0.0)
+            reached = False
+            while not reached and time.monotonic() < give_up and \
+                    not all(p.ready() for p in pending):
+                time.sleep(0.02)
+                reached = any(p.ready() and _reaches(p.get(), tasks[k][0], pool, stop_at)
+                              for k, p in enumerate(pending))
+            results = [p.get() if p.ready() else (None, False) for p in pending]
         finally:
-            proc_pool.terminate()
-            proc_pool.join()
+            procs.terminate()
+            procs.join()
     best, optimal = incumbent, False
     for (columns, _), (taken, proven) in zip(tasks, results, strict=False):
         if taken is None:
@@ -340,7 +395,33 @@ def pick_round(pool: BundlePool, duals: tuple[FloatArr, FloatArr] | None, incumb
         for b, t in zip(columns, taken, strict=True):
             if t:
                 choice[requests[pool.members[b]]] = pool.members[b]
-        cand = Solution(choice)
-        if cand.key(m) > best.key(m):
-            best, optimal = cand, proven
+        if m.key(choice) > m.key(best):
+            best, optimal = choice, proven
     return best, optimal
+
+
+def solve_sub(req: IntArr, coach: IntArr, hours: IntArr, cap: IntArr, teams: IntArr,
+              weight: IntArr, fit_scale: int, hint: BoolArr, deadline: float,
+              nodes: int | None, seed: int) -> BoolArr | None:
+    """A sub-problem given as global pair arrays (hours per pair, cap and teams per global
+    coach): column generation, then the restricted master MIP. Returns the chosen pairs, or
+    None when there was no time. Never worse than the hint, whose bundles are in the pool."""
+    r_ids, r_loc = np.unique(req, return_inverse=True)
+    c_ids, c_loc = np.unique(coach, return_inverse=True)
+    r_hours = np.zeros(r_ids.size, dtype=np.int64)
+    r_hours[r_loc] = hours
+    sub = Pairing(c_loc.astype(np.int64), r_loc.astype(np.int64), r_hours, cap[c_ids],
+                  teams[c_ids], weight, fit_scale)
+    choice = np.full(r_ids.size, -1, dtype=np.int64)
+    taken = np.flatnonzero(hint)
+    choice[sub.request[taken]] = taken
+    left = deadline - time.monotonic()
+    if nodes is None and left < 0.2:
+        return None
+    budget = Budget(work=40) if nodes is not None else Budget(time.monotonic() + 0.5 * left)
+    pool, cg, duals = column_generation(sub, choice, budget)
+    best, _ = pick_round(pool, duals, choice, cg.bound, None if nodes is not None else deadline,
+                         nodes, seed, 1)
+    out: BoolArr = np.zeros(req.size, dtype=bool)
+    out[best[best >= 0]] = True
+    return out

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .colgen import solve_sub
 from .greedy import Budget
 from .mip import BoolArr, solve_pairs
 from .model import IntArr, Model, Solution
@@ -35,19 +36,24 @@ WORK_PAIRS = 250  # a sub-problem costs 1 + pairs // WORK_PAIRS units of a count
 MAX_GROUP = 200  # coaches per group, at most (groups grow when a pass gains little)
 
 Task = tuple[IntArr, IntArr, IntArr, IntArr, IntArr, IntArr, BoolArr, float, int | None, int,
-             float]
+             int]
+SUB_SOLVER = "bundles"  # "bundles": column generation + master MIP; "pairs": SCIP on the pairs
 
 
 def _solve_task(task: Task) -> BoolArr | None:
     """Solve one sub-problem (runs in a worker process or inline)."""
-    req, coach, hours, cap, teams, w, hint, deadline, nodes, seed, abs_gap = task
+    req, coach, hours, cap, teams, w, hint, deadline, nodes, seed, fit_scale = task
     limit: float | None = None
     if nodes is None:
         limit = min(2.0 + len(req) / 1000, deadline - time.monotonic())
         if limit < 0.3:
             return None
+    if SUB_SOLVER == "bundles":
+        sub_deadline = time.monotonic() + (limit if limit is not None else 3600.0)
+        return solve_sub(req, coach, hours, cap, teams, w, fit_scale, hint, sub_deadline,
+                         nodes, seed)
     return solve_pairs(req, coach, hours, cap, teams, w, limit, nodes, hint, seed,
-                       abs_gap).chosen
+                       0.5 * fit_scale).chosen
 
 
 def _groups(m: Model, choice: IntArr, rng: np.random.Generator, group_size: int,
@@ -133,7 +139,7 @@ def lns(m: Model, sol: Solution, guide: NDArray[np.float64], budget: Budget, see
                 tasks.append((sel, (req, pc[sel], hours_pair[sel], m.cap, m.teams, w[sel],
                                     choice[req] == sel, budget.deadline,
                                     SUB_NODES if deterministic else None,
-                                    seed + passes * 1000 + k, 0.5 * m.fit_scale)))
+                                    seed + passes * 1000 + k, m.fit_scale)))
             if not tasks:
                 break
             results: Iterator[BoolArr | None]

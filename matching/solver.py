@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .colgen import column_generation, pick_round
+from .colgen import Pairing, column_generation, pick_round
 from .explain import assignment_reasons, unmatched_reasons
 from .greedy import Budget, baseline, improve, order_greedy
 from .lagrangian import reduced_values, solve_lagrangian
@@ -131,7 +131,7 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
             best = cand
     if best.coverage(m) < bound and m.n_pairs and m.n_pairs <= MIP_MAX_PAIRS:
         if m.n_pairs > SMALL_PAIRS:
-            best = _bundles(m, best, w_scaled, clock, sources, stats)
+            best = _bundles(m, best, clock, sources, stats)
             bound = min(sources.values())
         if best.coverage(m) < bound:
             best = _full_mip(m, best, guide, clock, sources, stats)
@@ -155,7 +155,7 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
     return _finish(m, best, bound, status, stats, clock)
 
 
-def _bundles(m: Model, best: Solution, w_scaled: np.ndarray, clock: _Clock,
+def _bundles(m: Model, best: Solution, clock: _Clock,
              sources: dict[str, int], stats: dict[str, object]) -> Solution:
     """Column generation over coach bundles (a bound at least as tight as the LP's), then the
     restricted master MIP for the round; see colgen.py."""
@@ -165,8 +165,9 @@ def _bundles(m: Model, best: Solution, w_scaled: np.ndarray, clock: _Clock,
     clock.report(0.5, "bundle column generation")
     budget = Budget(work=CG_WORK) if det else \
         Budget(time.monotonic() + 0.6 * max(0.0, clock.left() - 0.05 * tl))
+    pairing = Pairing.of_model(m)
     pool, cg, duals = column_generation(
-        m, w_scaled, best, budget,
+        pairing, best.choice, budget,
         lambda it, lp, b: clock.report(0.5 + 0.25 * clock.elapsed() / tl,
                                        f"bundle LP {lp:.1f}, bound {b:.1f} (iteration {it})"))
     stats["bundle_iterations"] = cg.iterations
@@ -176,8 +177,9 @@ def _bundles(m: Model, best: Solution, w_scaled: np.ndarray, clock: _Clock,
         sources["bundles"] = math.floor(cg.bound + 1e-6)
     clock.report(0.75, "picking the round from the bundles")
     deadline = None if det else clock.t0 + tl - 0.05 * tl - _finish_estimate(m)
-    cand, _ = pick_round(pool, duals, best, cg.bound, deadline,
-                         CG_NODES if det else None, params.seed, params.workers)
+    choice, _ = pick_round(pool, duals, best.choice, cg.bound, deadline,
+                           CG_NODES if det else None, params.seed, params.workers)
+    cand = Solution(choice)
     stats["bundle_mip_coverage"] = cand.coverage(m)
     if is_feasible(m, cand.choice) and cand.key(m) > best.key(m):
         return cand

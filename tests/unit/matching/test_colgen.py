@@ -14,11 +14,11 @@ from test_properties import instances
 
 import matching.solver as solver
 from matching import Problem, SolveParams, solve
-from matching.colgen import _knapsack, column_generation, pick_round
+from matching.colgen import Pairing, _knapsack, column_generation, pick_round, solve_sub
 from matching.generate import generate
 from matching.greedy import Budget, baseline
 from matching.mip import lp_relaxation
-from matching.model import build_model, is_feasible
+from matching.model import Solution, build_model, is_feasible
 
 
 @settings(max_examples=150, deadline=None)
@@ -56,8 +56,8 @@ def test_bundle_bound_is_a_real_bound_and_at_least_as_tight_as_the_lp(data: dict
         return
     w = m.priority[m.pairs.request] + m.fit / m.fit_scale
     bounds: list[float] = []
-    pool, cg, duals = column_generation(m, w, baseline(m), Budget(work=500),
-                                        lambda it, lp, b: bounds.append(b))
+    pool, cg, duals = column_generation(Pairing.of_model(m), baseline(m).choice,
+                                        Budget(work=500), lambda it, lp, b: bounds.append(b))
     optimum = brute_force(data)
     assert math.floor(cg.bound + 1e-6) >= optimum
     assert all(b >= cg.bound - 1e-9 for b in bounds)  # reported bounds only come down
@@ -65,9 +65,9 @@ def test_bundle_bound_is_a_real_bound_and_at_least_as_tight_as_the_lp(data: dict
     assert lp is not None
     if cg.converged:
         assert cg.bound <= lp[0] + 1e-6
-    sol, _ = pick_round(pool, duals, baseline(m), cg.bound, None, 1000, 0, 1)
-    assert is_feasible(m, sol.choice)
-    assert sol.coverage(m) >= baseline(m).coverage(m)
+    choice, _ = pick_round(pool, duals, baseline(m).choice, cg.bound, None, 1000, 0, 1)
+    assert is_feasible(m, choice)
+    assert Solution(choice).coverage(m) >= baseline(m).coverage(m)
 
 
 @pytest.fixture
@@ -114,3 +114,22 @@ def test_bundle_path_is_reproducible_for_any_worker_count() -> None:
         del r["stats"]["wall_s"], r["stats"]["cpu_s"]
     assert runs[0] == runs[1] == runs[2]
     assert runs[0]["stats"]["bundle_iterations"] >= 2
+
+
+def test_sub_problem_of_a_round_never_gets_worse_than_its_hint() -> None:
+    m = build_model(Problem.from_dict(generate(60, 200, 8)))
+    start = baseline(m)
+    sel = np.flatnonzero(m.pairs.coach < 30)  # the first 30 coaches and their candidates
+    req = m.pairs.request[sel]
+    served_elsewhere = (start.choice[req] >= 0) & (start.choice[req] != sel)
+    sel, req = sel[~served_elsewhere], req[~served_elsewhere]
+    hint = start.choice[req] == sel
+    chosen = solve_sub(req, m.pairs.coach[sel], m.hours[req], m.cap, m.teams,
+                       m.combined_weight()[sel], m.fit_scale, hint, float("inf"), 200, 0)
+    assert chosen is not None
+    trial = start.choice.copy()
+    trial[np.unique(req)] = -1
+    trial[req[chosen]] = sel[chosen]
+    assert is_feasible(m, trial)
+    assert Solution(trial).key(m) >= start.key(m)
+    assert len(np.unique(req[chosen])) == int(chosen.sum())  # each request at most once
