@@ -2,7 +2,8 @@
 
 Rows go in with bulk inserts, but every posted transfer is a real session transfer (match →
 held session → confirmed pending → transfer) hashed into the ledger's chain with the ledger's
-own ``transfer_hash``, so ``ledger verify`` passes on the result.
+own ``transfer_hash``, and the monthly hours summary is rebuilt afterwards, so ``ledger
+verify`` passes on the result.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from hexqi.models import (
     TransferKind,
     utcnow,
 )
+from hexqi.services.ledger import rebuild_hours_summary
 from hexqi.services.ledger_chain import transfer_hash
 
 BATCH = 5000
@@ -161,4 +163,6 @@ def grow(people: int, transfers: int, seed: int = 11) -> dict[str, int]:
     _insert_plain(Transfer, rows)
     head.last_transfer_id, head.last_hash = last_id, last_hash
     db.session.commit()
+    # the bulk insert bypassed posting, so sum the monthly hours summary afresh
+    rebuild_hours_summary()
     return {"people_added": extra, "teams_added": len(team_ids), "transfers_added": n}

@@ -12,7 +12,7 @@ bp = Blueprint("cli", __name__, cli_group=None)
 
 @bp.cli.group("ledger")
 def ledger_cli() -> None:
-    """The timebank ledger: check it, expire old pending hours."""
+    """The timebank ledger: check it, expire old pending hours, rebuild the hours summary."""
 
 
 @ledger_cli.command("verify")
@@ -29,6 +29,17 @@ def ledger_verify() -> None:
         if more:
             click.echo(f"({more} more violation{'s' if more > 1 else ''}; fix the first one first)")
         raise SystemExit(1)
+
+
+@ledger_cli.command("rebuild-summary")
+def ledger_rebuild_summary() -> None:
+    """Rebuild the monthly hours summary the reports read from the transfers."""
+    import click
+
+    from hexqi.services.ledger import rebuild_hours_summary
+
+    n = rebuild_hours_summary()
+    click.echo(f"Hours summary rebuilt: {n} row{'' if n == 1 else 's'}.")
 
 
 @ledger_cli.command("expire")

@@ -4,6 +4,7 @@ from hexqi.models.common import Mode, Role, Tier, utcnow
 from hexqi.models.ledger import (
     Account,
     AccountKind,
+    HoursSummary,
     LedgerHead,
     PendingStatus,
     PendingTransfer,
@@ -27,7 +28,8 @@ from hexqi.models.skills import CoachAbsence, CoachProfile, CoachSkill, CoachSlo
 
 __all__ = [
     "Account", "AccountKind", "CoachAbsence", "CoachProfile", "CoachSkill", "CoachSlot",
-    "CoachingSession", "LedgerHead", "Match", "MatchStatus", "MatchingRound", "Mode",
+    "CoachingSession", "HoursSummary", "LedgerHead", "Match", "MatchStatus", "MatchingRound",
+    "Mode",
     "OrgKind", "Organisation", "OutboxMessage", "PendingStatus", "PendingTransfer", "Person",
     "PersonRole", "Project", "RequestEvent", "RequestSkill", "RequestSlot", "RequestStatus",
     "Role", "RoundStatus", "SessionStatus", "Skill", "SupportRequest", "System", "Team",

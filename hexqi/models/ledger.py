@@ -11,7 +11,7 @@ back breaks the chain and ``flask ledger verify`` names it.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -167,6 +167,42 @@ class Transfer(db.Model):
         ),
         # reports look up the period's donations, training transfers and reversals by kind
         sa.Index("ix_transfers_kind_created_at", "kind", "created_at"),
+    )
+
+
+class HoursSummary(db.Model):
+    """Posted hours given, summed per month: a derived copy of part of ``transfers``.
+
+    Each row sums the session and training transfers (and, negatively, their reversals)
+    that share a month posted, a month given, a giver and a receiver account, a kind and
+    a source. ``post`` adds every such transfer here in the transaction that appends it;
+    ``flask ledger verify`` checks the rows against the transfers and ``flask ledger
+    rebuild-summary`` rebuilds them. The reports read whole months from here and only the
+    partial months at the ends of a period from ``transfers`` (``docs/reports.md``).
+    """
+
+    __tablename__ = "hours_summary"
+
+    # first day of the month the transfer was posted in (its created_at, UTC)
+    posted_month: Mapped[date] = mapped_column(primary_key=True)
+    # first day of the month the hours were given: the session's or the training event's
+    # start (UTC), or the posted month when the transfer has no session
+    given_month: Mapped[date] = mapped_column(primary_key=True)
+    # the coach (credit side; the debit side of a reversal) and the team or host organisation
+    giver_account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"),
+                                                  primary_key=True)
+    receiver_account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"),
+                                                     primary_key=True)
+    # session or training; a reversal counts under the kind of the transfer it undoes
+    kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    # the session's match (session hours) or the training event (training hours); 0 if none
+    source_id: Mapped[int] = mapped_column(primary_key=True)
+    minutes: Mapped[int]  # net of reversals: may be 0 or below
+    transfers: Mapped[int]  # how many session or training transfers are summed here
+    reversals: Mapped[int]  # how many reversals of them are summed here
+
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('session', 'training')", name="hours_kind"),
     )
 
 

@@ -30,7 +30,7 @@ class CoachingSession(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     match_id: Mapped[int] = mapped_column(sa.ForeignKey("matches.id"), index=True)
-    starts_at: Mapped[datetime]
+    starts_at: Mapped[datetime] = mapped_column(index=True)  # reports find sessions by start
     minutes: Mapped[int]
     mode: Mapped[Mode] = mapped_column(str_enum(Mode, "mode"), default=Mode.VIRTUAL)
     status: Mapped[SessionStatus] = mapped_column(

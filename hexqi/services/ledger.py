@@ -31,7 +31,8 @@ callers that race should commit their own rows first).
 
 The code is split: ``ledger_accounts`` (accounts, balances, floor),
 ``ledger_posting`` (transactions, locks, writing a transfer), ``ledger_chain``
-(the hash) and ``ledger_verify`` (checking every invariant). Import from here.
+(the hash), ``ledger_summary`` (the monthly hours summary the reports read) and
+``ledger_verify`` (checking every invariant). Import from here.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from hexqi.models import (
     Transfer,
     TransferKind,
 )
+from hexqi.services import ledger_summary
 from hexqi.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hexqi.services.ledger_accounts import (
     FloorExceeded,
@@ -90,7 +92,8 @@ __all__ = [
     "FloorExceeded", "LedgerError", "VerifyReport", "account_for", "available", "balance",
     "balances", "confirm_pending", "decline_pending", "donate", "expire_pending", "floor_for",
     "hours_text", "log_session", "organisation_position", "organisation_positions",
-    "pending_debits", "post_transfer", "record_training", "reverse", "verify",
+    "pending_debits", "post_transfer", "rebuild_hours_summary", "record_training", "reverse",
+    "verify",
 ]
 
 
@@ -333,3 +336,14 @@ def record_training(event: TrainingEvent, actor: Person | None, at: datetime | N
     return post(debit, credit, event.minutes, TransferKind.TRAINING,
                 actor.id if actor else None, key, f"Training: {event.title}"[:300], at,
                 training_event_id=event.id)
+
+
+@transaction
+
+
+def rebuild_hours_summary() -> int:
+    """Replace the monthly hours summary with the transfers summed afresh (after a bulk load,
+    or when ``verify`` says it differs). No transfer posts meanwhile. Returns the row count."""
+    begin_write()
+    lock_row(LedgerHead, 1)
+    return ledger_summary.replace_all(ledger_summary.tally_transfers().rows().items())

@@ -4,6 +4,7 @@ Every writing ledger function runs inside ``transaction`` (commit on success, ro
 back and re-raise on failure, retry lock conflicts) and starts with ``begin_write``.
 Locks are always taken in one order - session or pending row, then the debit
 account, then ``ledger_head`` - so two ledger writers never deadlock on each other.
+Hours given are added to the monthly ``hours_summary`` as the transfer is appended.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from hexqi.models import Account, LedgerHead, Transfer, TransferKind, utcnow
 from hexqi.services.errors import Conflict, DomainError, InvalidInput
 from hexqi.services.ledger_accounts import check_floor, is_sqlite
 from hexqi.services.ledger_chain import transfer_hash
+from hexqi.services.ledger_summary import record as record_hours
 
 MAX_SESSION_MINUTES = 12 * 60
 MAX_TRANSFER_MINUTES = 1_000_000
@@ -147,5 +149,6 @@ def post(debit: Account, credit: Account, minutes: int, kind: TransferKind,
     db.session.add(row)
     db.session.flush()
     head.last_transfer_id, head.last_hash = row.id, row.hash
+    record_hours(row)  # the monthly hours summary moves in the same transaction
     db.session.flush()
     return row

@@ -3,9 +3,10 @@
 ``verify()`` streams the transfers in id order (so it copes with hundreds of
 thousands of rows) and checks that each is balanced and well-formed, that the
 hash chain is intact, that session transfers match their confirmations and
-reversals their originals, that all balances add up to zero and that
+reversals their originals, that all balances add up to zero, that
 organisation positions agree when computed two independent ways (one SQL
-aggregate, one Python sum over the streamed transfers).
+aggregate, one Python sum over the streamed transfers), and that the monthly
+hours summary the reports read equals the streamed transfers summed in Python.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from hexqi.extensions import db
 from hexqi.models import Account, LedgerHead, Organisation, PendingTransfer, Person, Team
 from hexqi.models.ledger import GENESIS_HASH, Transfer, TransferKind
 from hexqi.services.ledger_chain import transfer_hash
+from hexqi.services.ledger_summary import Tally, differences, stored
 
 MAX_VIOLATIONS = 100
 _KINDS = {kind.value for kind in TransferKind}
@@ -43,7 +45,8 @@ class VerifyReport:
         return (f"ledger verify OK: {c.get('transfers', 0)} transfers checked, "
                 f"{c.get('accounts', 0)} accounts, {c.get('organisations', 0)} organisations, "
                 f"{c.get('total_minutes', 0)} minutes moved "
-                f"({c.get('total_minutes', 0) / 60:.1f} hours), hash chain intact")
+                f"({c.get('total_minutes', 0) / 60:.1f} hours), hash chain intact, "
+                f"hours summary ({c.get('summary_rows', 0)} rows) matches")
 
 
 def organisation_positions(org_ids: Iterable[int] | None = None) -> dict[int, int]:
@@ -211,8 +214,11 @@ def verify() -> VerifyReport:
     seen: dict[int, tuple[int, int, int, bool]] = {}
     balances: dict[int, int] = defaultdict(int)
     prev_hash, prev_id, total_minutes = GENESIS_HASH, None, 0
+    tally = Tally()
     for row in _stream():
         _check_row(row, accounts, seen, check)
+        tally.add(row.id, row.kind, row.debit_account_id, row.credit_account_id, row.minutes,
+                  row.created_at, row.pending_id, row.training_event_id, row.reverses_id)
         if row.prev_hash != prev_hash:
             before = f"transfer {prev_id}" if prev_id is not None else "the start of the ledger"
             check.fail(f"hash chain broken at transfer {row.id}: its prev_hash does not match "
@@ -236,9 +242,12 @@ def verify() -> VerifyReport:
                    "back)")
     _check_sessions(check)
     organisations = _check_totals(balances, accounts, check)
+    summary = stored()
+    for message in differences(tally.rows(), summary):
+        check.fail(message)
     pending = db.session.scalar(sa.select(sa.func.count()).select_from(PendingTransfer))
     return VerifyReport(
         ok=not check.violations, violations=check.violations,
         checked={"transfers": len(seen), "accounts": len(accounts),
                  "organisations": organisations, "pending": int(pending or 0),
-                 "total_minutes": total_minutes})
+                 "total_minutes": total_minutes, "summary_rows": len(summary)})

@@ -18,6 +18,7 @@ from hexqi import create_app
 from hexqi.extensions import db
 from hexqi.models import (
     Account,
+    HoursSummary,
     PendingStatus,
     PendingTransfer,
     Person,
@@ -25,7 +26,7 @@ from hexqi.models import (
     TrainingEvent,
     Transfer,
 )
-from hexqi.services import ledger
+from hexqi.services import ledger, ledger_summary
 from hexqi.services.errors import Conflict
 from tests.ledger_world import START, World, build, cheap_passwords  # noqa: F401
 
@@ -94,6 +95,54 @@ def test_twenty_concurrent_confirmations_post_exactly_once(pg, app):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Transfer)) == 1
     assert ledger.balance(ledger.account_for(w.coach).id) == 90
     assert fresh_verify().ok
+
+
+def test_concurrent_confirmations_and_reversals_keep_the_hours_summary_exact(pg, app):
+    w = build()
+    pendings = [ledger.log_session(w.session(minutes=30 + i), w.coach, at=START).id
+                for i in range(15)]
+    earlier = [ledger.confirm_pending(ledger.log_session(w.session(minutes=20), w.coach,
+                                                         at=START).id, w.member, at=START).id
+               for _ in range(5)]
+    ids = {"member": w.member.id, "lead": w.lead.id}
+    match_id = w.match.id
+
+    def work(i: int) -> int:
+        if i < 15:  # the same match and month: every one adds to the same summary row
+            return ledger.confirm_pending(pendings[i], db.session.get(Person, ids["member"])).id
+        return ledger.reverse(earlier[i - 15], db.session.get(Person, ids["lead"]),
+                              "Logged twice").id
+
+    results = race(pg, work)
+    assert [kind for kind, _ in results] == ["ok"] * THREADS, results
+    db.session.expire_all()
+    rows = list(db.session.scalars(sa.select(HoursSummary)
+                                   .where(HoursSummary.source_id == match_id)))
+    assert sum(r.minutes for r in rows) == sum(30 + i for i in range(15))
+    assert sum(r.transfers for r in rows) == 20
+    assert sum(r.reversals for r in rows) == 5
+    report = fresh_verify()
+    assert report.ok, report.violations
+
+
+def test_twenty_threads_adding_to_one_new_summary_row_lose_nothing(pg, app):
+    """The upsert itself is safe without the ledger's lock: twenty first inserts of one key."""
+    w = build()
+    giver, receiver = ledger.account_for(w.coach).id, ledger.account_for(w.team).id
+    db.session.commit()
+    key = {"posted_month": START.date().replace(day=1), "given_month": START.date().replace(day=1),
+           "giver_account_id": giver, "receiver_account_id": receiver, "kind": "session",
+           "source_id": w.match.id}
+
+    def add(i: int) -> None:
+        ledger_summary.add([{**key, "minutes": i + 1, "transfers": 1, "reversals": 0}])
+        db.session.commit()
+
+    results = race(pg, add)
+    assert [kind for kind, _ in results] == ["ok"] * THREADS, results
+    db.session.expire_all()
+    row = db.session.scalars(sa.select(HoursSummary)).one()
+    assert (row.minutes, row.transfers, row.reversals) == (sum(range(1, THREADS + 1)), THREADS, 0)
 
 
 def test_twenty_concurrent_gifts_near_the_floor_stop_exactly_at_it(pg, app):
