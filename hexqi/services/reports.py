@@ -12,6 +12,7 @@ CSV name to the function that builds its table. The definitions are in ``docs/re
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -23,13 +24,17 @@ from sqlalchemy.orm import aliased
 from hexqi.extensions import db
 from hexqi.models import (
     Account,
+    CoachingSession,
+    HoursSummary,
     Organisation,
+    PendingTransfer,
     Person,
     Team,
     Tier,
     TierChange,
     Transfer,
     TransferKind,
+    utcnow,
 )
 from hexqi.services.errors import InvalidInput
 from hexqi.timefmt import format_date, local_today
@@ -176,8 +181,17 @@ def organisations(system_id: int) -> list[Organisation]:
         .order_by(Organisation.name)))
 
 
+@functools.cache
+def alias(entity: Any, name: str) -> Any:
+    """``aliased(entity, name=name)``, made once: an alias of a wide table costs a few
+    milliseconds to build, and a report page would otherwise build dozens."""
+    return aliased(entity, name=name)
+
+
+@functools.cache
 def account_orgs(name: str = "account_orgs") -> Any:
-    """Every account with the organisation its owner belongs to (person, team or organisation)."""
+    """Every account with the organisation its owner belongs to (person, team or organisation)
+    (a subquery, made once per name)."""
     return (
         sa.select(
             Account.id.label("account_id"),
@@ -202,13 +216,13 @@ def hours_given(system_id: int, period: Period) -> Any:
     organisations must belong to the system. The transfer's ``created_at`` (when it was
     posted) places it in the period.
     """
-    t = aliased(Transfer, name="t")
-    original = aliased(Transfer, name="original")
+    t = alias(Transfer, "t")
+    original = alias(Transfer, "original")
     reversal = t.kind == TransferKind.REVERSAL
     giver_acc = account_orgs("giver_acc")
     receiver_acc = account_orgs("receiver_acc")
-    giver = aliased(Organisation, name="giver_org")
-    receiver = aliased(Organisation, name="receiver_org")
+    giver = alias(Organisation, "giver_org")
+    receiver = alias(Organisation, "receiver_org")
     giver_side = sa.case((reversal, t.debit_account_id), else_=t.credit_account_id)
     receiver_side = sa.case((reversal, t.credit_account_id), else_=t.debit_account_id)
     return (
@@ -277,51 +291,130 @@ class Flow(NamedTuple):
     receiver_team_id: int | None = None
 
 
-def _month_bounds(period: Period) -> list[tuple[datetime, datetime]]:
-    """[start, end) of each month of the period, as in :meth:`Period.months`."""
-    out = []
+@dataclass(frozen=True)
+class MonthSplit:
+    """How a period is read from the monthly hours summary and from the ledger.
+
+    Months ``first`` to ``last`` (first days; none when ``first`` is None) are read whole
+    from ``hours_summary``. Each of ``ranges`` is [start, end) of detail rows in one partial
+    month, added (sign +1) or, when the summary's whole month was read instead, taken
+    away (sign -1): at most the two partial months at the ends of the period.
+    """
+
+    first: date | None
+    last: date | None
+    ranges: tuple[tuple[datetime, datetime, int, date], ...]
+
+
+def split_months(period: Period, today: date | None = None) -> MonthSplit:
+    """Whole months from the summary; a partial month from its own days in the ledger, or
+    from the summary less the days outside the period, whichever holds fewer days up to
+    ``today`` (UTC; days after it hold nothing yet, so a period ending today reads this
+    month from the summary). Exact either way: only the cost depends on the choice."""
+    horizon = datetime.combine((today or utcnow().date()) + timedelta(days=1),
+                               datetime.min.time())
+
+    def days(start: datetime, end: datetime) -> float:
+        return max(0.0, (min(end, horizon) - start).total_seconds() / 86400)
+
+    whole: list[date] = []
+    ranges: list[tuple[datetime, datetime, int, date]] = []
     for y, m in period.months():
-        following = add_months(date(y, m, 1), 1)
-        out.append((datetime(y, m, 1), datetime(following.year, following.month, 1)))
-    return out
+        month = date(y, m, 1)
+        following = add_months(month, 1)
+        m_start, m_end = datetime(y, m, 1), datetime(following.year, following.month, 1)
+        lo, hi = max(m_start, period.starts_at), min(m_end, period.ends_before)
+        if (lo, hi) == (m_start, m_end):
+            whole.append(month)
+        elif days(m_start, lo) + days(hi, m_end) < days(lo, hi):
+            whole.append(month)
+            ranges += [(a, b, -1, month) for a, b in ((m_start, lo), (hi, m_end)) if a < b]
+        else:
+            ranges.append((lo, hi, 1, month))
+    return MonthSplit(whole[0] if whole else None, whole[-1] if whole else None,
+                      tuple(ranges))
+
+
+def in_ranges(column: Any, split: MonthSplit) -> tuple[Any, Any, Any]:
+    """(row is in one of the ranges, its sign, its month) as SQL expressions on ``column``."""
+    conds = [sa.and_(column >= lo, column < hi) for lo, hi, _sign, _month in split.ranges]
+    sign = sa.case(*((c, r[2]) for c, r in zip(conds, split.ranges, strict=True)), else_=0)
+    month = sa.case(*((c, sa.literal(r[3], sa.Date)) for c, r in
+                      zip(conds, split.ranges, strict=True)))
+    return sa.or_(*conds), sign, month
+
+
+def posted_hours(period: Period, source: bool = False) -> Any:
+    """Hours given posted in ``period``, as rows to sum (a subquery): giver_account_id,
+    receiver_account_id, kind (session or training), month (first day of the month posted),
+    minutes (net of reversals), transfers (how many transfers and reversals: summed over a
+    group it is exactly the number posted in the period, so a group with none can be left
+    out) and source_id (the session's match or the training event; 0 if none) when
+    ``source``.
+
+    Whole months come from ``hours_summary`` (a few rows per match and month); partial
+    months at the ends from ``transfers`` (:func:`split_months`). What counts is as in
+    :func:`hours_given`.
+    """
+    split = split_months(period)
+    hs = HoursSummary
+    branches = []
+    if split.first is not None:
+        branches.append(
+            sa.select(hs.giver_account_id, hs.receiver_account_id, hs.kind,
+                      *([hs.source_id] if source else []), hs.posted_month.label("month"),
+                      hs.minutes, (hs.transfers + hs.reversals).label("transfers"))
+            .where(hs.posted_month >= split.first, hs.posted_month <= split.last))
+    if split.ranges:
+        t = alias(Transfer, "t")
+        original = alias(Transfer, "original")
+        inside, sign, month = in_ranges(t.created_at, split)
+
+        def detail(of: Any, giver: Any, receiver: Any, signed: Any) -> Any:
+            """``of``'s kind and source; ``signed`` minutes (a reversal's are negative)."""
+            kind = sa.type_coerce(of.kind, sa.String)
+            source_id = sa.case(
+                (of.kind == TransferKind.SESSION, sa.func.coalesce(CoachingSession.match_id, 0)),
+                else_=sa.func.coalesce(of.training_event_id, 0))
+            stmt = sa.select(giver.label("giver_account_id"),
+                             receiver.label("receiver_account_id"), kind.label("kind"),
+                             *([source_id.label("source_id")] if source else []),
+                             month.label("month"), (signed * t.minutes).label("minutes"),
+                             sign.label("transfers")).select_from(t)
+            if of is original:
+                stmt = stmt.join(original, original.id == t.reverses_id)
+            if source:
+                stmt = (stmt.outerjoin(PendingTransfer, PendingTransfer.id == of.pending_id)
+                        .outerjoin(CoachingSession,
+                                   CoachingSession.id == PendingTransfer.session_id))
+            return stmt.where(inside, of.kind.in_(HOURS_KINDS))
+
+        branches.append(detail(t, t.credit_account_id, t.debit_account_id, sign))
+        branches.append(detail(original, t.debit_account_id, t.credit_account_id, -sign)
+                        .where(t.kind == TransferKind.REVERSAL))
+    if not branches:  # an empty period cannot happen (a period has at least one day)
+        raise ValueError("a period needs at least one month")
+    return (sa.union_all(*branches) if len(branches) > 1 else branches[0]).subquery("posted")
 
 
 def _given_by_accounts(period: Period, by_month: bool) -> Any:
     """Hours given summed per (giver account, receiver account, kind): a subquery, with a
     column of minutes per month of the period when ``by_month``.
 
-    Summing the transfers first, and only then looking up whose accounts they are, keeps
-    the work on the (large) transfers table to one pass over the period's rows. Reversals
-    are a separate, small branch: their accounts are swapped and they count negatively.
+    Summing first, and only then looking up whose accounts they are, keeps the joins to
+    people, teams and organisations to a few rows per account pair.
     """
-    t = aliased(Transfer, name="t")
-    original = aliased(Transfer, name="original")
-    in_period = (t.created_at >= period.starts_at, t.created_at < period.ends_before)
-
-    def keys(giver: Any, receiver: Any, kind: Any) -> list[Any]:
-        return [giver.label("giver_account_id"), receiver.label("receiver_account_id"),
-                kind.label("source_kind")]
-
-    def sums(sign: int) -> list[Any]:
-        out = [(sign * sa.func.sum(t.minutes)).label("minutes")]
-        if by_month:  # one column per month: a sum, not a group key, so no sort is needed
-            for i, (start, end) in enumerate(_month_bounds(period)):
-                inside = sa.and_(t.created_at >= start, t.created_at < end)
-                out.append((sign * sa.func.sum(sa.case((inside, t.minutes), else_=0)))
-                           .label(f"m{i}"))
-        return out
-
-    plain = keys(t.credit_account_id, t.debit_account_id, t.kind)
-    undone = keys(t.debit_account_id, t.credit_account_id, original.kind)
-    return sa.union_all(
-        sa.select(*plain, *sums(1))
-        .where(*in_period, t.kind.in_(HOURS_KINDS))
-        .group_by(*plain),
-        sa.select(*undone, *sums(-1))
-        .select_from(t).join(original, original.id == t.reverses_id)
-        .where(*in_period, t.kind == TransferKind.REVERSAL, original.kind.in_(HOURS_KINDS))
-        .group_by(*undone),
-    ).subquery("given_raw")
+    rows = posted_hours(period)
+    keys = [rows.c.giver_account_id, rows.c.receiver_account_id,
+            rows.c.kind.label("source_kind")]
+    sums = [sa.func.sum(rows.c.minutes).label("minutes")]
+    if by_month:  # one column per month: a sum, not a group key, so no sort is needed
+        for i, (y, m) in enumerate(period.months()):
+            inside = rows.c.month == sa.literal(date(y, m, 1), sa.Date)
+            sums.append(sa.func.sum(sa.case((inside, rows.c.minutes), else_=0)).label(f"m{i}"))
+    # only pairs with a transfer in the period (one whose transfers cancel out stays, at 0)
+    return (sa.select(*keys, *sums).group_by(*keys)
+            .having(sa.func.sum(rows.c.transfers) > 0).subquery("given_raw"))
 
 
 def flows(system_id: int, period: Period, by_month: bool = False,
@@ -337,8 +430,8 @@ def flows(system_id: int, period: Period, by_month: bool = False,
     n_months = len(period.months()) if by_month else 0
     giver_acc = account_orgs("giver_acc")
     receiver_acc = account_orgs("receiver_acc")
-    giver = aliased(Organisation, name="giver_org")
-    receiver = aliased(Organisation, name="receiver_org")
+    giver = alias(Organisation, "giver_org")
+    receiver = alias(Organisation, "receiver_org")
     # plain values only (ids, the kind as text): a page may read a few thousand of these rows
     keys: list[Any] = [giver.id, receiver.id, sa.type_coerce(raw.c.source_kind, sa.String)]
     if detail:

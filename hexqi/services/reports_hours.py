@@ -1,30 +1,28 @@
 """Hours exchanged: the organisation matrix, net givers and receivers, by month, skill and kind.
 
-All of these sum the rows of :func:`hexqi.services.reports.hours_given` in the database
-(one query each); see ``docs/reports.md`` for what counts as hours given.
+All of these sum hours given in the database: :func:`hexqi.services.reports.flows` for
+the organisation tables, :func:`hexqi.services.reports.posted_hours` per match and
+training event for the skills; see ``docs/reports.md`` for what counts as hours given.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from hexqi.extensions import db
 from hexqi.models import (
-    CoachingSession,
     Match,
     Organisation,
     OrgKind,
-    PendingTransfer,
     RequestSkill,
     Skill,
     TrainingEvent,
-    Transfer,
     TransferKind,
 )
 from hexqi.services.reports import (
@@ -33,9 +31,11 @@ from hexqi.services.reports import (
     Period,
     Table,
     account_orgs,
+    alias,
     flows,
     hours,
     month_label,
+    posted_hours,
 )
 
 GROUPS = {
@@ -55,7 +55,9 @@ def _key(org: OrgRef, group: str) -> Any:
     return org.name
 
 
+@functools.cache
 def group_label(value: Any, group: str) -> str:
+    """How a group shows (kept: a page labels its few groups thousands of times)."""
     if group == "kind":
         return OrgKind(value).label
     if group == "locality":
@@ -71,10 +73,13 @@ def matrix_minutes(system_id: int, period: Period, group: str = "kind",
                    rows: list[Flow] | None = None) -> dict[tuple[str, str], int]:
     """Minutes given, keyed by (giver label, receiver label), from :func:`flows`."""
     rows = flows(system_id, period) if rows is None else rows
+    pairs: dict[tuple[OrgRef, OrgRef], int] = defaultdict(int)
+    for f in rows:  # per pair of organisations first, then per pair of groups
+        pairs[(f.giver, f.receiver)] += f.minutes
     out: dict[tuple[str, str], int] = defaultdict(int)
-    for f in rows:
-        out[(group_label(_key(f.giver, group), group),
-             group_label(_key(f.receiver, group), group))] += f.minutes
+    for (giver, receiver), minutes in pairs.items():
+        out[(group_label(_key(giver, group), group),
+             group_label(_key(receiver, group), group))] += minutes
     return dict(out)
 
 
@@ -113,10 +118,15 @@ def given_received_minutes(system_id: int, period: Period, group: str = "organis
                            rows: list[Flow] | None = None) -> list[tuple[str, int, int]]:
     """(label, minutes given, minutes received) for each group with any hours."""
     rows = flows(system_id, period) if rows is None else rows
+    given: dict[OrgRef, int] = defaultdict(int)
+    received: dict[OrgRef, int] = defaultdict(int)
+    for f in rows:  # per organisation first: a page may hold thousands of flows
+        given[f.giver] += f.minutes
+        received[f.receiver] += f.minutes
     sides: dict[str, list[int]] = {}
-    for f in rows:
-        sides.setdefault(group_label(_key(f.giver, group), group), [0, 0])[0] += f.minutes
-        sides.setdefault(group_label(_key(f.receiver, group), group), [0, 0])[1] += f.minutes
+    for side, totals in ((0, given), (1, received)):
+        for org, minutes in totals.items():
+            sides.setdefault(group_label(_key(org, group), group), [0, 0])[side] += minutes
     return [(label, g, r) for label, (g, r) in sides.items()]
 
 
@@ -151,40 +161,22 @@ def hours_by_month(system_id: int, period: Period, rows: list[Flow] | None = Non
     ``rows`` are :func:`flows` by month."""
     rows = flows(system_id, period, by_month=True) if rows is None else rows
     months = period.months()
-    minutes: dict[tuple[int, int, str], int] = defaultdict(int)
+    per_kind: dict[str, list[tuple[int, ...]]] = defaultdict(list)
     for f in rows:
         if len(f.by_month) != len(months):
             raise ValueError("hours by month needs the flows by month of the same period")
-        for (y, m), n in zip(months, f.by_month, strict=True):
-            minutes[(y, m, f.source_kind)] += n
+        per_kind[f.source_kind].append(f.by_month)
+    zero = [0] * len(months)
+    session, training = ([sum(column) for column in zip(*per_kind[kind], strict=True)] or zero
+                         for kind in ("session", "training"))
     table = Table(
         name="hours-by-month",
         title="Hours given by month",
         columns=["Month", "Coaching-session hours", "Training hours", "Total hours"],
     )
-    for y, m in months:
-        session = minutes[(y, m, "session")]
-        training = minutes[(y, m, "training")]
-        table.rows.append([month_label(y, m), hours(session), hours(training),
-                           hours(session + training)])
+    for (y, m), s, t in zip(months, session, training, strict=True):
+        table.rows.append([month_label(y, m), hours(s), hours(t), hours(s + t)])
     return table
-
-
-def _given_of_kind(period: Period, kind: TransferKind, link: str) -> Any:
-    """The period's ``kind`` transfers (and their reversals, negative, accounts swapped)
-    with the ``link`` column (pending_id or training_event_id): a subquery."""
-    t = aliased(Transfer, name="t")
-    original = aliased(Transfer, name="original")
-    in_period = (t.created_at >= period.starts_at, t.created_at < period.ends_before)
-    return sa.union_all(
-        sa.select(getattr(t, link).label("link"), t.credit_account_id.label("giver"),
-                  t.debit_account_id.label("receiver"), t.minutes.label("minutes"))
-        .where(*in_period, t.kind == kind),
-        sa.select(getattr(original, link).label("link"), t.debit_account_id.label("giver"),
-                  t.credit_account_id.label("receiver"), (-t.minutes).label("minutes"))
-        .select_from(t).join(original, original.id == t.reverses_id)
-        .where(*in_period, t.kind == TransferKind.REVERSAL, original.kind == kind),
-    ).subquery(f"given_{kind.value}")
 
 
 def _within_system(per_pair: Any, key: Any, system_id: int, name: str) -> Any:
@@ -195,8 +187,8 @@ def _within_system(per_pair: Any, key: Any, system_id: int, name: str) -> Any:
     cannot estimate (it chose nested loops over every session when it was applied first).
     """
     giver_acc, receiver_acc = account_orgs(f"{name}_giver"), account_orgs(f"{name}_receiver")
-    giver = aliased(Organisation, name=f"{name}_giver_org")
-    receiver = aliased(Organisation, name=f"{name}_receiver_org")
+    giver = alias(Organisation, f"{name}_giver_org")
+    receiver = alias(Organisation, f"{name}_receiver_org")
     return (
         sa.select(key.label("key"), sa.func.sum(per_pair.c.minutes).label("minutes"))
         .select_from(per_pair)
@@ -211,19 +203,20 @@ def _within_system(per_pair: Any, key: Any, system_id: int, name: str) -> Any:
 
 def hours_by_skill(system_id: int, period: Period) -> Table:
     """Session hours split equally across the request's skills; training hours to the
-    event's skill. Two queries (sessions, training): sessions are summed per request
-    first, then split, so the split is exact (minutes per skill count kept apart)."""
-    sessions = _given_of_kind(period, TransferKind.SESSION, "pending_id")
-    per_pair = (
-        sa.select(CoachingSession.match_id.label("match_id"), sessions.c.giver,
-                  sessions.c.receiver, sa.func.sum(sessions.c.minutes).label("minutes"))
-        .select_from(sessions)
-        .outerjoin(PendingTransfer, PendingTransfer.id == sessions.c.link)
-        .outerjoin(CoachingSession, CoachingSession.id == PendingTransfer.session_id)
-        .group_by(CoachingSession.match_id, sessions.c.giver, sessions.c.receiver)
-        .subquery("per_pair")
-    )
-    per_match = _within_system(per_pair, per_pair.c.match_id, system_id, "per_match")
+    event's skill. Two queries (sessions, training) over :func:`posted_hours` by source:
+    sessions are summed per match and request first, then split, so the split is exact
+    (minutes per skill count kept apart)."""
+    given = posted_hours(period, source=True)
+    pair = [given.c.source_id.label("key"), given.c.giver_account_id.label("giver"),
+            given.c.receiver_account_id.label("receiver")]
+
+    def per_pair(kind: TransferKind, name: str) -> Any:
+        return (sa.select(*pair, sa.func.sum(given.c.minutes).label("minutes"))
+                .where(given.c.kind == kind.value).group_by(*pair)
+                .having(sa.func.sum(given.c.transfers) > 0).subquery(name))
+
+    sessions = per_pair(TransferKind.SESSION, "per_pair")
+    per_match = _within_system(sessions, sessions.c.key, system_id, "per_match")
     per_request = (
         sa.select(Match.request_id.label("key"), sa.func.sum(per_match.c.minutes).label("minutes"))
         .select_from(per_match).outerjoin(Match, Match.id == per_match.c.key)
@@ -242,14 +235,8 @@ def hours_by_skill(system_id: int, period: Period) -> Table:
         .outerjoin(Skill, Skill.id == RequestSkill.skill_id)
         .group_by(Skill.name, parts)
     )
-    training = _given_of_kind(period, TransferKind.TRAINING, "training_event_id")
-    event_pair = (
-        sa.select(training.c.link, training.c.giver, training.c.receiver,
-                  sa.func.sum(training.c.minutes).label("minutes"))
-        .group_by(training.c.link, training.c.giver, training.c.receiver)
-        .subquery("event_pair")
-    )
-    per_event = _within_system(event_pair, event_pair.c.link, system_id, "per_event")
+    event_pair = per_pair(TransferKind.TRAINING, "event_pair")
+    per_event = _within_system(event_pair, event_pair.c.key, system_id, "per_event")
     training_rows = db.session.execute(
         sa.select(Skill.name, sa.func.sum(per_event.c.minutes))
         .select_from(per_event)

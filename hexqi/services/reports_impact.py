@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from hexqi.extensions import db
 from hexqi.models import (
     CoachingSession,
+    HoursSummary,
     Match,
     Organisation,
     OrgKind,
@@ -29,39 +29,63 @@ from hexqi.models import (
     Transfer,
     TransferKind,
 )
-from hexqi.services.reports import Period, Table, hours
+from hexqi.services.reports import Period, Table, hours, in_ranges, split_months
 
 NO_MEASURE = "No measure recorded"
+
+
+def supported_per_match(period: Period) -> Any:
+    """Per match: supported sessions that started in the period and their minutes (a
+    subquery: match_id, sessions, minutes; a match whose sessions were all reversed is 0).
+
+    Whole months come from ``hours_summary`` by the month the hours were given (its session
+    transfers less their reversals, whenever posted, are the unreversed sessions); the
+    partial months at the ends from the sessions themselves (:func:`split_months`).
+    """
+    split = split_months(period)
+    hs = HoursSummary
+    branches = []
+    if split.first is not None:
+        branches.append(
+            sa.select(hs.source_id.label("match_id"),
+                      (hs.transfers - hs.reversals).label("sessions"),
+                      hs.minutes.label("minutes"))
+            .where(hs.kind == TransferKind.SESSION.value, hs.given_month >= split.first,
+                   hs.given_month <= split.last))
+    if split.ranges:
+        inside, sign, _month = in_ranges(CoachingSession.starts_at, split)
+        reversed_ids = (
+            sa.select(Transfer.reverses_id)
+            .where(Transfer.kind == TransferKind.REVERSAL, Transfer.reverses_id.is_not(None))
+        )
+        branches.append(
+            sa.select(CoachingSession.match_id.label("match_id"), sign.label("sessions"),
+                      (sign * Transfer.minutes).label("minutes"))
+            .join(PendingTransfer, PendingTransfer.session_id == CoachingSession.id)
+            .join(Transfer, Transfer.pending_id == PendingTransfer.id)
+            .where(
+                inside,
+                CoachingSession.status == SessionStatus.HELD,
+                PendingTransfer.status == PendingStatus.CONFIRMED,
+                # reversals are few: a small hashed list rather than a join to every transfer
+                Transfer.id.not_in(reversed_ids),
+            ))
+    rows = (sa.union_all(*branches) if len(branches) > 1 else branches[0]).subquery("rows")
+    return (
+        sa.select(rows.c.match_id, sa.func.sum(rows.c.sessions).label("sessions"),
+                  sa.func.sum(rows.c.minutes).label("minutes"))
+        .group_by(rows.c.match_id).subquery("per_match")
+    )
 
 
 def supported_by_project(system_id: int, period: Period) -> Any:
     """Per project: supported sessions (held, confirmed, unreversed, started in the period)
     and their minutes (a subquery: project_id, sessions, minutes).
 
-    The sessions are summed per match first, so only those few rows are joined on to
-    requests, teams and organisations.
+    The sessions are summed per match first (:func:`supported_per_match`), so only those
+    few rows are joined on to requests, teams and organisations.
     """
-    reversed_ids = (
-        sa.select(Transfer.reverses_id)
-        .where(Transfer.kind == TransferKind.REVERSAL, Transfer.reverses_id.is_not(None))
-    )
-    per_match = (
-        sa.select(CoachingSession.match_id.label("match_id"),
-                  sa.func.count(CoachingSession.id).label("sessions"),
-                  sa.func.sum(Transfer.minutes).label("minutes"))
-        .join(PendingTransfer, PendingTransfer.session_id == CoachingSession.id)
-        .join(Transfer, Transfer.pending_id == PendingTransfer.id)
-        .where(
-            CoachingSession.status == SessionStatus.HELD,
-            CoachingSession.starts_at >= period.starts_at,
-            CoachingSession.starts_at < period.ends_before,
-            PendingTransfer.status == PendingStatus.CONFIRMED,
-            # reversals are few: a small hashed list rather than a join to every transfer
-            Transfer.id.not_in(reversed_ids),
-        )
-        .group_by(CoachingSession.match_id)
-        .subquery("per_match")
-    )
+    per_match = supported_per_match(period)
     return (
         sa.select(SupportRequest.project_id.label("project_id"),
                   sa.func.sum(per_match.c.sessions).label("sessions"),
@@ -73,6 +97,8 @@ def supported_by_project(system_id: int, period: Period) -> Any:
         .join(Organisation, Organisation.id == Team.organisation_id)
         .where(Organisation.system_id == system_id)
         .group_by(SupportRequest.project_id)
+        # a match's net is never below zero, so a project with none left was not supported
+        .having(sa.func.sum(per_match.c.sessions) > 0)
         .subquery("per_project")
     )
 
@@ -124,35 +150,10 @@ def _projects(system_id: int, period: Period, projects: list[SupportedProject] |
 
 
 def projects_supported(system_id: int, period: Period) -> int:
-    """How many projects were supported in the period: one query.
-
-    For each of the system's matches it looks for *one* supported session (through the
-    indexes on match, session and pending transfer) instead of joining every session of
-    the period to its transfer, so it costs a few index probes per match.
-    """
-    reversal = aliased(Transfer, name="reversal")
-    one_session = (
-        sa.select(CoachingSession.id)
-        .join(PendingTransfer, PendingTransfer.session_id == CoachingSession.id)
-        .join(Transfer, Transfer.pending_id == PendingTransfer.id)
-        .where(
-            CoachingSession.match_id == Match.id,
-            CoachingSession.status == SessionStatus.HELD,
-            CoachingSession.starts_at >= period.starts_at,
-            CoachingSession.starts_at < period.ends_before,
-            PendingTransfer.status == PendingStatus.CONFIRMED,
-            ~sa.exists().where(reversal.reverses_id == Transfer.id),
-        )
-        .limit(1).correlate(Match).scalar_subquery()
-    )
-    return int(db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(SupportRequest.project_id)))
-        .select_from(Match)
-        .join(SupportRequest, SupportRequest.id == Match.request_id)
-        .join(Team, Team.id == SupportRequest.team_id)
-        .join(Organisation, Organisation.id == Team.organisation_id)
-        .where(Organisation.system_id == system_id, one_session.is_not(None))
-    ) or 0)
+    """How many projects were supported in the period: one query over
+    :func:`supported_by_project`."""
+    per_project = supported_by_project(system_id, period)
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(per_project)) or 0)
 
 
 def measures_table(system_id: int, period: Period,

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from hexqi.extensions import db
 from hexqi.models import (
@@ -31,7 +30,7 @@ from hexqi.models import (
     Transfer,
     TransferKind,
 )
-from hexqi.services.reports import Flow, Period, Table, flows, hours, percent, share
+from hexqi.services.reports import Flow, Period, Table, alias, flows, hours, percent, share
 from hexqi.services.reports_hours import given_received_minutes
 
 
@@ -83,8 +82,8 @@ def home_grown(system_id: int, period: Period, rows: list[Flow] | None = None) -
 
 def donated_minutes(system_id: int, period: Period) -> dict[int | None, int]:
     """Minutes donated to each of the system's teams in the period, net of reversals."""
-    t = aliased(Transfer, name="t")
-    original = aliased(Transfer, name="original")
+    t = alias(Transfer, "t")
+    original = alias(Transfer, "original")
     in_period = (t.created_at >= period.starts_at, t.created_at < period.ends_before)
     flows_in = sa.union_all(
         sa.select(t.credit_account_id.label("account_id"), t.minutes.label("minutes"))
