@@ -122,9 +122,9 @@ def decline(match_id: int) -> BaseResponse:
 
 # --- profile ------------------------------------------------------------------------------
 
-def _render_profile(form: Any, absence_form: AbsenceForm, status: int = 200
-                    ) -> tuple[str, int]:
-    profile = coaching.ensure_profile(_me())
+def _render_profile(form: Any, absence_form: AbsenceForm, status: int = 200,
+                    profile: Any = None) -> tuple[str, int]:
+    profile = profile or coaching.ensure_profile(_me())
     absences = sorted(profile.absences, key=lambda a: a.starts_on)
     return render_template("coach/profile.html", title="My coaching profile", form=form,
                            absence_form=absence_form, profile=profile, absences=absences), status
@@ -137,7 +137,8 @@ def profile() -> Any:
     current = coaching.ensure_profile(me)
     skills = coaching.taxonomy()
     if request.method == "GET":
-        return _render_profile(build_profile_form(skills, current), AbsenceForm(formdata=None))
+        return _render_profile(build_profile_form(skills, current), AbsenceForm(formdata=None),
+                               profile=current)
     form = build_profile_form(skills, current, formdata=request.form)
     if form.validate():
         data = coaching.ProfileInput(

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from hexqi.extensions import db
 from hexqi.models import (
@@ -75,7 +75,7 @@ def taxonomy() -> list[Skill]:
 
 def _profile_query(person_id: int) -> sa.Select[CoachProfile]:
     return (sa.select(CoachProfile).where(CoachProfile.person_id == person_id)
-            .options(selectinload(CoachProfile.skills).selectinload(CoachSkill.skill),
+            .options(selectinload(CoachProfile.skills).joinedload(CoachSkill.skill),
                      selectinload(CoachProfile.slots), selectinload(CoachProfile.absences)))
 
 
@@ -226,13 +226,15 @@ def set_paused(person: Person, paused: bool) -> CoachProfile:
 # --- proposals ----------------------------------------------------------------------------
 
 def _request_options() -> list[sa.orm.interfaces.LoaderOption]:
+    """The request, its team, organisation and project joined on (one row each); its skills
+    and slots in one query each."""
     return [
-        selectinload(Match.request).selectinload(SupportRequest.team)
-        .selectinload(Team.organisation),
-        selectinload(Match.request).selectinload(SupportRequest.project),
-        selectinload(Match.request).selectinload(SupportRequest.skills)
-        .selectinload(RequestSkill.skill),
-        selectinload(Match.request).selectinload(SupportRequest.slots),
+        joinedload(Match.request).joinedload(SupportRequest.team)
+        .joinedload(Team.organisation),
+        joinedload(Match.request).joinedload(SupportRequest.project),
+        joinedload(Match.request).selectinload(SupportRequest.skills)
+        .joinedload(RequestSkill.skill),
+        joinedload(Match.request).selectinload(SupportRequest.slots),
     ]
 
 
@@ -364,15 +366,16 @@ def coach_figures(coach: Person, profile: CoachProfile, now: datetime | None = N
     balance = given = pending = 0
     if account_id is not None:
         balance = ledger.balance(account_id)
-        given = db.session.scalar(
+        given_this_month = (
             sa.select(sa.func.coalesce(sa.func.sum(Transfer.minutes), 0))
             .where(Transfer.credit_account_id == account_id,
                    Transfer.kind == TransferKind.SESSION,
-                   Transfer.created_at >= month_start(now))) or 0
-        pending = db.session.scalar(
+                   Transfer.created_at >= month_start(now)).scalar_subquery())
+        logged = (
             sa.select(sa.func.coalesce(sa.func.sum(PendingTransfer.minutes), 0))
             .where(PendingTransfer.credit_account_id == account_id,
-                   PendingTransfer.status == PendingStatus.PENDING)) or 0
+                   PendingTransfer.status == PendingStatus.PENDING).scalar_subquery())
+        given, pending = db.session.execute(sa.select(given_this_month, logged)).one()
     return CoachFigures(account_id, int(balance), int(given), int(pending),
                         profile.capacity_hours, profile.approved_hours)
 
@@ -383,10 +386,10 @@ def upcoming_sessions(coach: Person, now: datetime | None = None, limit: int = 1
         sa.select(CoachingSession).join(CoachingSession.match)
         .where(Match.coach_id == coach.id, CoachingSession.status == SessionStatus.SCHEDULED,
                CoachingSession.starts_at >= (now or utcnow()))
-        .options(selectinload(CoachingSession.match).selectinload(Match.request)
-                 .selectinload(SupportRequest.team).selectinload(Team.organisation),
-                 selectinload(CoachingSession.match).selectinload(Match.request)
-                 .selectinload(SupportRequest.project))
+        .options(joinedload(CoachingSession.match).joinedload(Match.request)
+                 .joinedload(SupportRequest.team).joinedload(Team.organisation),
+                 joinedload(CoachingSession.match).joinedload(Match.request)
+                 .joinedload(SupportRequest.project))
         .order_by(CoachingSession.starts_at).limit(limit)))
 
 
@@ -394,9 +397,14 @@ def transfer_history(account_id: int | None, page: int, per_page: int
                      ) -> tuple[Pagination, dict[int, str]]:
     """A page of the account's posted transfers, newest first, and for each the name of the
     other party (person, team, organisation or system), in three queries whatever the page."""
+    # The account's transfers through its two account indexes: a plain OR here lets the
+    # planner walk every transfer newest first looking for a quiet account's few rows.
+    mine = sa.union_all(
+        sa.select(Transfer.id).where(Transfer.debit_account_id == account_id),
+        sa.select(Transfer.id).where(Transfer.credit_account_id == account_id),
+    ).subquery("mine")
     query = (sa.select(Transfer)
-             .where(sa.or_(Transfer.debit_account_id == account_id,
-                           Transfer.credit_account_id == account_id))
+             .where(Transfer.id.in_(sa.select(mine.c.id)))
              .order_by(Transfer.created_at.desc(), Transfer.id.desc()))
     if account_id is None:
         query = query.where(sa.false())

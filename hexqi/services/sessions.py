@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from icalendar import Calendar, Event
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from hexqi.extensions import db
 from hexqi.models import (
@@ -230,11 +230,11 @@ def sessions_to_confirm(person: Person) -> list[CoachingSession]:
                sa.or_(Match.coach_id == person.id,
                       sa.and_(SupportRequest.team_id.in_(my_teams),
                               PendingTransfer.logged_by_id == Match.coach_id)))
-        .options(selectinload(CoachingSession.logged_by),
-                 selectinload(CoachingSession.match).selectinload(Match.request)
-                 .selectinload(SupportRequest.team).selectinload(Team.organisation),
-                 selectinload(CoachingSession.match).selectinload(Match.request)
-                 .selectinload(SupportRequest.project))
+        .options(joinedload(CoachingSession.logged_by),
+                 joinedload(CoachingSession.match).joinedload(Match.request)
+                 .joinedload(SupportRequest.team).joinedload(Team.organisation),
+                 joinedload(CoachingSession.match).joinedload(Match.request)
+                 .joinedload(SupportRequest.project))
         .order_by(CoachingSession.starts_at, CoachingSession.id))
     return list(db.session.scalars(query))
 
