@@ -38,7 +38,7 @@ from .model import IntArr, Model
 BoolArr = NDArray[np.bool_]
 
 FloatArr = NDArray[np.float64]
-DP_CELLS = 2_000_000  # items x (teams + 1) x (hours + 1) above which a coach's pricing is cut
+DP_CELLS = 4_000_000  # coaches x items x (teams + 1) x (hours + 1) per batch of the pricing DP
 EPS = 1e-7
 
 
@@ -147,33 +147,21 @@ class BundlePool:
         v = np.array([r.dual_value() for r in self.coach_rows], dtype=np.float64)
         return float(self.objective.Value()), np.maximum(u, 0.0), np.maximum(v, 0.0)
 
-    def price(self, u: FloatArr, v: FloatArr) -> tuple[float, int]:
-        """Add every coach's best bundle per team count whose reduced cost is positive.
-        Returns (L(u), number of bundles added)."""
+    def price(self, u: FloatArr, v: FloatArr, collect: bool = True) -> tuple[float, int]:
+        """Add every coach's best bundle per team count whose reduced cost is positive
+        (with collect=False, only compute). Returns (L(u), number of bundles added)."""
         m = self.m
         reduced = self.w - u[m.request]
-        total = float(u.sum())
+        sel = np.flatnonzero(reduced > EPS)
+        best, bundles = best_bundles(reduced[sel], m.hours[m.request[sel]], m.coach[sel],
+                                     m.cap, m.teams, v if collect else None)
         added = 0
-        for c in range(m.n_coaches):
-            own = self.corder[self.cstart[c]:self.cstart[c + 1]]
-            vals = reduced[own]
-            keep = vals > EPS
-            if not keep.any():
-                continue
-            own, vals = own[keep], vals[keep]
-            teams = min(int(m.teams[c]), own.size)
-            top = float(np.sort(vals)[::-1][:teams].sum())  # relaxes hours: an upper bound
-            if top <= v[c] + EPS:
-                total += top  # no bundle of c can enter; top bounds its best from above
-                continue
-            best, bundles, exact = _knapsack(vals, m.hours[m.request[own]],
-                                             int(m.cap[c]), teams)
-            total += best if exact else top
-            for value, items in bundles:
-                if value > v[c] + EPS and self._is_new(own[items]):
-                    self.add(own[items])
-                    added += 1
-        return total, added
+        for items in bundles:
+            pairs = sel[items]
+            if self._is_new(pairs):
+                self.add(pairs)
+                added += 1
+        return float(u.sum()) + float(best.sum()), added
 
     def _is_new(self, pairs: IntArr) -> bool:
         return tuple(sorted(pairs.tolist())) not in self.index
@@ -185,53 +173,97 @@ class BundlePool:
         return rc
 
 
-def _knapsack(vals: FloatArr, hours: IntArr, cap: int, teams: int
-              ) -> tuple[float, list[tuple[float, IntArr]], bool]:
-    """Best bundle of each size 1..teams (hours <= cap) by dynamic programming.
-    Returns (best value over all sizes, [(value, item indices)], exact)."""
-    exact = True
-    # a bundle holds at most `teams` items, so of the items with equal hours only the `teams`
-    # most valuable can ever be chosen: drop the rest (exact)
-    idx = np.lexsort((np.arange(vals.size), -vals, hours))
-    h_sorted = hours[idx]
-    first = np.flatnonzero(np.r_[True, h_sorted[1:] != h_sorted[:-1]])
-    rank = np.arange(idx.size) - np.repeat(first, np.diff(np.r_[first, idx.size]))
-    idx = np.sort(idx[rank < teams])
-    vals, hours = vals[idx], hours[idx]
-    cap = min(cap, int(hours.sum()))
-    if vals.size * (teams + 1) * (cap + 1) > DP_CELLS:  # keep the most valuable items only
-        keep = max(teams, DP_CELLS // ((teams + 1) * (cap + 1)))
-        top = np.sort(np.argsort(-vals, kind="stable")[:keep])
-        vals, hours, idx, exact = vals[top], hours[top], idx[top], False
-    n = vals.size
-    dp = np.full((teams + 1, cap + 1), -np.inf)
-    dp[0, 0] = 0.0
-    take = np.zeros((n, teams + 1, cap + 1), dtype=bool)
-    for i in range(n):
-        h = int(hours[i])
-        if h > cap:
-            continue
-        cand = dp[:-1, :cap + 1 - h] + vals[i]
-        better = cand > dp[1:, h:]
-        take[i, 1:, h:] = better
-        dp[1:, h:] = np.where(better, cand, dp[1:, h:])
-    out: list[tuple[float, IntArr]] = []
-    best = 0.0
-    for t in range(1, teams + 1):
-        hb = int(np.argmax(dp[t]))
-        value = float(dp[t, hb])
-        if not math.isfinite(value):
-            continue
-        best = max(best, value)
-        items: list[int] = []
-        tt, hh = t, hb
-        for i in range(n - 1, -1, -1):
-            if tt > 0 and take[i, tt, hh]:
-                items.append(i)
-                hh -= int(hours[i])
-                tt -= 1
-        out.append((value, idx[np.array(items[::-1], dtype=np.int64)]))
-    return best, out, exact
+def best_bundles(vals: FloatArr, hours: IntArr, coach: IntArr, cap: IntArr, teams: IntArr,
+                 enter: FloatArr | None) -> tuple[FloatArr, list[IntArr]]:
+    """Each coach's most valuable bundle of items (item k: value vals[k] > 0, hours[k], coach
+    coach[k]): at most teams[c] items within cap[c] hours. Exact dynamic programming over
+    (items taken, hours used), vectorised across coaches. Returns the best value per coach (0
+    when it has no item) and, when `enter` is given, the items of every coach's best bundle of
+    each size whose value exceeds enter[coach]."""
+    n_coaches = cap.shape[0]
+    best = np.zeros(n_coaches)
+    out: list[IntArr] = []
+    if not vals.size:
+        return best, out
+    # of the items of one coach with equal hours, only the `teams` most valuable can be chosen
+    order = np.lexsort((-vals, hours, coach))
+    first = np.flatnonzero(np.r_[True, (coach[order][1:] != coach[order][:-1])
+                                 | (hours[order][1:] != hours[order][:-1])])
+    rank = np.arange(order.size) - np.repeat(first, np.diff(np.r_[first, order.size]))
+    order = order[rank < teams[coach[order]]]
+    # items per coach, in rows: item k of row i is items[i, k]
+    ic = coach[order]
+    users, starts, counts = np.unique(ic, return_index=True, return_counts=True)
+    width = int(counts.max())
+    slot = np.arange(order.size) - np.repeat(starts, counts)
+    row = np.repeat(np.arange(users.size), counts)
+    items = np.full((users.size, width), -1, dtype=np.int64)
+    items[row, slot] = order
+    t_max = np.minimum(teams[users], counts)
+    h_max = np.minimum(cap[users], np.bincount(row, weights=hours[order]).astype(np.int64))
+    cells = int(t_max.max() + 1) * int(h_max.max() + 1) * width
+    chunk = max(1, DP_CELLS // max(cells, 1))
+    for a in range(0, users.size, chunk):
+        rows = np.arange(a, min(a + chunk, users.size))
+        got = _dp(vals, hours, items[rows], t_max[rows], h_max[rows],
+                  None if enter is None else enter[users[rows]])
+        best[users[rows]] = got[0]
+        out.extend(got[1])
+    return best, out
+
+
+def _dp(vals: FloatArr, hours: IntArr, items: IntArr, t_max: IntArr, h_max: IntArr,
+        enter: FloatArr | None) -> tuple[FloatArr, list[IntArr]]:
+    """The knapsack DP for a batch of coaches (rows); items[i] lists row i's items (-1: none)."""
+    n, width = items.shape
+    tt, hh = int(t_max.max()), int(h_max.max())
+    dp = np.full((n, tt + 1, hh + 1), -np.inf)
+    dp[:, 0, 0] = 0.0
+    take = np.zeros((width, n, tt, hh + 1), dtype=bool)
+    grid = np.arange(hh + 1)
+    has = items >= 0
+    item_h = np.where(has, hours[np.maximum(items, 0)], 0)
+    item_v = np.where(has, vals[np.maximum(items, 0)], -np.inf)
+    for k in range(width):
+        src = grid[None, :] - item_h[:, k][:, None]  # hours before taking item k
+        ok = src >= 0
+        cand = np.take_along_axis(dp[:, :-1, :], np.maximum(src, 0)[:, None, :], axis=2)
+        cand += item_v[:, k][:, None, None]
+        cand[~np.broadcast_to(ok[:, None, :], cand.shape)] = -np.inf
+        better = cand > dp[:, 1:, :]
+        take[k] = better
+        dp[:, 1:, :] = np.where(better, cand, dp[:, 1:, :])
+    # only states within each coach's own limits count
+    outside = (grid[None, None, :] > h_max[:, None, None]) | \
+        (np.arange(tt + 1)[None, :, None] > t_max[:, None, None])
+    dp = np.where(outside, -np.inf, dp)
+    per_t = dp.max(axis=2)  # best value with exactly t items, per row
+    best = np.maximum(per_t.max(axis=1), 0.0)
+    out: list[IntArr] = []
+    if enter is None:
+        return best, out
+    r_ix, t_ix = np.nonzero((per_t > enter[:, None] + EPS) & (np.arange(tt + 1)[None, :] > 0))
+    if not r_ix.size:
+        return best, out
+    h_ix = dp[r_ix, t_ix, :].argmax(axis=1)
+    chosen = np.zeros((r_ix.size, width), dtype=bool)
+    t_cur, h_cur = t_ix.copy(), h_ix.copy()
+    for k in range(width - 1, -1, -1):
+        live = t_cur > 0
+        took = np.zeros(r_ix.size, dtype=bool)
+        took[live] = take[k, r_ix[live], t_cur[live] - 1, h_cur[live]]
+        chosen[:, k] = took
+        h_cur = h_cur - np.where(took, item_h[r_ix, k], 0)
+        t_cur = t_cur - took
+    for i in range(r_ix.size):
+        out.append(items[r_ix[i], chosen[i]])
+    return best, out
+
+
+def bundle_bound(m: Pairing, u: FloatArr) -> float:
+    """L(u) for request prices u >= 0 (e.g. the pair relaxation's): an upper bound on the
+    combined objective (in coverage units) that is often well below the pair LP's."""
+    return BundlePool(m).price(np.maximum(u, 0.0), np.zeros(m.n_coaches), collect=False)[0]
 
 
 Bundles = tuple[list[int], list[IntArr], list[int]]  # coach, pairs and weight of each bundle
@@ -360,8 +392,9 @@ def pick_round(pool: BundlePool, duals: tuple[FloatArr, FloatArr] | None, incumb
     keep = set(pool.add_solution(incumbent))
     stop_at = float(math.floor(bound + 1e-6) * m.fit_scale) if math.isfinite(bound) else None
     limit = None if deadline is None else deadline - time.monotonic()
-    if limit is not None and limit < 0.3:
-        return incumbent, False
+    if (limit is not None and limit < 0.3) or \
+            (math.isfinite(bound) and math.floor(bound + 1e-6) <= m.key(incumbent)[0]):
+        return incumbent, False  # no time, or nothing has more coverage than the incumbent
     requests = m.request
     tasks = []
     for variant in range(2 if workers > 1 and nodes is None else 1):

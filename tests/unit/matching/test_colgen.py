@@ -14,37 +14,51 @@ from test_properties import instances
 
 import matching.solver as solver
 from matching import Problem, SolveParams, solve
-from matching.colgen import Pairing, _knapsack, column_generation, pick_round, solve_sub
+from matching.colgen import Pairing, best_bundles, column_generation, pick_round, solve_sub
 from matching.generate import generate
 from matching.greedy import Budget, baseline
 from matching.mip import lp_relaxation
 from matching.model import Solution, build_model, is_feasible
 
 
+coach_items = st.tuples(
+    st.lists(st.tuples(st.floats(0.01, 10.0), st.integers(1, 6)), min_size=0, max_size=7),
+    st.integers(1, 12), st.integers(1, 4), st.floats(0.0, 8.0))
+
+
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.floats(0.01, 10.0), st.integers(1, 6)), min_size=1, max_size=8),
-       st.integers(1, 12), st.integers(1, 4))
-def test_knapsack_finds_the_best_bundle_of_every_size(items: list[tuple[float, int]], cap: int,
-                                                      teams: int) -> None:
-    vals = np.array([v for v, _ in items])
-    hours = np.array([h for _, h in items], dtype=np.int64)
-    teams = min(teams, len(items))
-    best, bundles, exact = _knapsack(vals, hours, cap, teams)
-    assert exact
-    by_size = {}
-    for t in range(1, teams + 1):
-        fits = [sum(vals[list(s)]) for s in itertools.combinations(range(len(items)), t)
-                if hours[list(s)].sum() <= cap]
-        if fits:
-            by_size[t] = max(fits)
-    assert best == pytest.approx(max(by_size.values(), default=0.0))
-    assert len(bundles) == len(by_size)
-    for value, chosen in bundles:
-        t = len(chosen)
-        assert len(set(chosen.tolist())) == t
-        assert hours[chosen].sum() <= cap
-        assert vals[chosen].sum() == pytest.approx(value)
-        assert value == pytest.approx(by_size[t])
+@given(st.lists(coach_items, min_size=1, max_size=5))
+def test_best_bundles_match_brute_force_for_every_coach_and_size(
+        coaches: list[tuple[list[tuple[float, int]], int, int, float]]) -> None:
+    vals = np.array([v for items, _, _, _ in coaches for v, _ in items], dtype=np.float64)
+    hours = np.array([h for items, _, _, _ in coaches for _, h in items], dtype=np.int64)
+    coach = np.array([c for c, (items, _, _, _) in enumerate(coaches) for _ in items],
+                     dtype=np.int64)
+    cap = np.array([c for _, c, _, _ in coaches], dtype=np.int64)
+    teams = np.array([t for _, _, t, _ in coaches], dtype=np.int64)
+    enter = np.array([e for _, _, _, e in coaches])
+    best, bundles = best_bundles(vals, hours, coach, cap, teams, enter)
+    expected_bundles = 0
+    optimum: dict[tuple[int, int], float] = {}
+    for c in range(len(coaches)):
+        mine = np.flatnonzero(coach == c)
+        by_size = {}
+        for t in range(1, min(int(teams[c]), mine.size) + 1):
+            fits = [vals[list(s)].sum() for s in itertools.combinations(mine.tolist(), t)
+                    if hours[list(s)].sum() <= cap[c]]
+            if fits:
+                by_size[t] = max(fits)
+        assert best[c] == pytest.approx(max(by_size.values(), default=0.0))
+        optimum.update({(c, t): v for t, v in by_size.items()})
+        expected_bundles += sum(1 for v in by_size.values() if v > enter[c] + 1e-7)
+    assert len(bundles) == expected_bundles
+    for items in bundles:
+        c = int(coach[items[0]])
+        assert np.all(coach[items] == c)
+        assert len(set(items.tolist())) == items.size <= teams[c]
+        assert hours[items].sum() <= cap[c]
+        assert vals[items].sum() > enter[c]
+        assert vals[items].sum() == pytest.approx(optimum[c, items.size])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
