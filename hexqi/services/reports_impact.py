@@ -29,7 +29,7 @@ from hexqi.models import (
     Transfer,
     TransferKind,
 )
-from hexqi.services.reports import Period, Table, hours, in_ranges, split_months
+from hexqi.services.reports import Period, Table, alias, hours, in_ranges, split_months
 
 NO_MEASURE = "No measure recorded"
 
@@ -54,10 +54,7 @@ def supported_per_match(period: Period) -> Any:
                    hs.given_month <= split.last))
     if split.ranges:
         inside, sign, _month = in_ranges(CoachingSession.starts_at, split)
-        reversed_ids = (
-            sa.select(Transfer.reverses_id)
-            .where(Transfer.kind == TransferKind.REVERSAL, Transfer.reverses_id.is_not(None))
-        )
+        reversal = alias(Transfer, "reversal")
         branches.append(
             sa.select(CoachingSession.match_id.label("match_id"), sign.label("sessions"),
                       (sign * Transfer.minutes).label("minutes"))
@@ -67,8 +64,7 @@ def supported_per_match(period: Period) -> Any:
                 inside,
                 CoachingSession.status == SessionStatus.HELD,
                 PendingTransfer.status == PendingStatus.CONFIRMED,
-                # reversals are few: a small hashed list rather than a join to every transfer
-                Transfer.id.not_in(reversed_ids),
+                ~sa.exists().where(reversal.reverses_id == Transfer.id),
             ))
     rows = (sa.union_all(*branches) if len(branches) > 1 else branches[0]).subquery("rows")
     return (
