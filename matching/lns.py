@@ -33,7 +33,7 @@ from .model import IntArr, Model, Solution
 SUB_NODES = 300  # node limit of a sub-MIP in deterministic runs
 SEED_SAMPLE = 200  # candidate requests of the seed coach looked at when growing a group
 WORK_PAIRS = 250  # a sub-problem costs 1 + pairs // WORK_PAIRS units of a counted budget
-MAX_GROUP = 200  # coaches per group, at most (groups grow when a pass gains little)
+MAX_GROUP = 100  # coaches per group, at most (groups grow when a pass gains little)
 
 Task = tuple[IntArr, IntArr, IntArr, IntArr, IntArr, IntArr, BoolArr, float, int | None, int,
              int]

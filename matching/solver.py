@@ -39,7 +39,8 @@ SMALL_PAIRS = 2_000  # up to this, SCIP over all pairs proves the optimum quickl
 CG_WORK = 200  # work units of column generation in deterministic runs (about one per iteration)
 CG_NODES = 200  # node budget of the restricted master MIP in deterministic runs
 HELPER_GROUP = 10  # coaches per LNS group in the mid-size helper process
-LNS_GROUP = 25  # coaches per LNS group at first (groups grow as passes gain less)
+LNS_GROUP = 50  # coaches per LNS group at first (groups grow as passes gain less)
+LOCAL_SEARCH_SHARE = 0.1  # of the time left, for the local search after rounding
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
         order = np.lexsort((-m.fit, -guide))
         cand = order_greedy(m, order)
         budget = Budget(work=10 * m.n_requests + 2 * m.n_pairs) if det else \
-            Budget(clock.t0 + clock.elapsed() + 0.1 * clock.left())
+            Budget(clock.t0 + clock.elapsed() + LOCAL_SEARCH_SHARE * clock.left())
         rounded = cand.coverage(m)
         cand = improve(m, cand, budget)
         stats["rounded_coverage"] = rounded
