@@ -31,7 +31,6 @@ from hexqi.services.reports import (
     Period,
     Table,
     account_orgs,
-    alias,
     flows,
     hours,
     month_label,
@@ -179,49 +178,33 @@ def hours_by_month(system_id: int, period: Period, rows: list[Flow] | None = Non
     return table
 
 
-def _within_system(per_pair: Any, key: Any, system_id: int, name: str) -> Any:
-    """Sum ``per_pair`` (key, giver, receiver, minutes) over the pairs whose both accounts
-    belong to the system's organisations, by ``key``: a subquery (key, minutes).
-
-    Filtering after the first sum keeps the large join free of a filter the planner
-    cannot estimate (it chose nested loops over every session when it was applied first).
-    """
-    giver_acc, receiver_acc = account_orgs(f"{name}_giver"), account_orgs(f"{name}_receiver")
-    giver = alias(Organisation, f"{name}_giver_org")
-    receiver = alias(Organisation, f"{name}_receiver_org")
-    return (
-        sa.select(key.label("key"), sa.func.sum(per_pair.c.minutes).label("minutes"))
-        .select_from(per_pair)
-        .join(giver_acc, giver_acc.c.account_id == per_pair.c.giver)
-        .join(receiver_acc, receiver_acc.c.account_id == per_pair.c.receiver)
-        .join(giver, giver.id == giver_acc.c.organisation_id)
-        .join(receiver, receiver.id == receiver_acc.c.organisation_id)
-        .where(giver.system_id == system_id, receiver.system_id == system_id)
-        .group_by(key).subquery(name)
-    )
+def _system_accounts(system_id: int) -> Any:
+    """The ids of the accounts whose owner's organisation is in the system (a select)."""
+    owners = account_orgs("system_accounts")
+    return (sa.select(owners.c.account_id)
+            .join(Organisation, Organisation.id == owners.c.organisation_id)
+            .where(Organisation.system_id == system_id))
 
 
 def hours_by_skill(system_id: int, period: Period) -> Table:
     """Session hours split equally across the request's skills; training hours to the
     event's skill. Two queries (sessions, training) over :func:`posted_hours` by source:
-    sessions are summed per match and request first, then split, so the split is exact
-    (minutes per skill count kept apart)."""
+    sessions are summed per request first, then split, so the split is exact (minutes per
+    skill count kept apart)."""
     given = posted_hours(period, source=True)
-    pair = [given.c.source_id.label("key"), given.c.giver_account_id.label("giver"),
-            given.c.receiver_account_id.label("receiver")]
+    mine = _system_accounts(system_id)
 
-    def per_pair(kind: TransferKind, name: str) -> Any:
-        return (sa.select(*pair, sa.func.sum(given.c.minutes).label("minutes"))
-                .where(given.c.kind == kind.value).group_by(*pair)
-                .having(sa.func.sum(given.c.transfers) > 0).subquery(name))
+    def per_key(kind: TransferKind, key: Any, name: str) -> Any:
+        """Minutes per ``key`` of the ``kind``'s hours between the system's accounts (a
+        subquery: key, minutes; only keys with a transfer in the period)."""
+        stmt = sa.select(key.label("key"), sa.func.sum(given.c.minutes).label("minutes"))
+        if kind is TransferKind.SESSION:  # the session's match names the request
+            stmt = stmt.select_from(given).outerjoin(Match, Match.id == given.c.source_id)
+        return (stmt.where(given.c.kind == kind.value, given.c.giver_account_id.in_(mine),
+                           given.c.receiver_account_id.in_(mine))
+                .group_by(key).having(sa.func.sum(given.c.transfers) > 0).subquery(name))
 
-    sessions = per_pair(TransferKind.SESSION, "per_pair")
-    per_match = _within_system(sessions, sessions.c.key, system_id, "per_match")
-    per_request = (
-        sa.select(Match.request_id.label("key"), sa.func.sum(per_match.c.minutes).label("minutes"))
-        .select_from(per_match).outerjoin(Match, Match.id == per_match.c.key)
-        .group_by(Match.request_id).subquery("per_request")
-    )
+    per_request = per_key(TransferKind.SESSION, Match.request_id, "per_request")
     skill_count = (
         sa.select(RequestSkill.request_id, sa.func.count().label("n"))
         .group_by(RequestSkill.request_id).subquery("skill_count")
@@ -235,8 +218,7 @@ def hours_by_skill(system_id: int, period: Period) -> Table:
         .outerjoin(Skill, Skill.id == RequestSkill.skill_id)
         .group_by(Skill.name, parts)
     )
-    event_pair = per_pair(TransferKind.TRAINING, "event_pair")
-    per_event = _within_system(event_pair, event_pair.c.key, system_id, "per_event")
+    per_event = per_key(TransferKind.TRAINING, given.c.source_id, "per_event")
     training_rows = db.session.execute(
         sa.select(Skill.name, sa.func.sum(per_event.c.minutes))
         .select_from(per_event)
