@@ -5,9 +5,11 @@
 It (re)creates the database named by --db on the PostgreSQL server, migrates it, builds the demo,
 grows it to --people people and --transfers posted transfers (benchmarks/seed_load.py), checks
 the ledger, serves HexQI with gunicorn (--workers 2), logs in one session per journey, and
-drives --users concurrent users over real HTTP. A bare Flask "hello" endpoint under the same
-gunicorn settings is measured in the same run as the baseline. Prints a table: requests, median
-and p95 latency per page, and the ratio of each page's median to the hello median.
+drives --users concurrent users over real HTTP (with --think, each pausing that long between
+requests and starting at a random moment within the first pause). A bare Flask "hello"
+endpoint under the same gunicorn settings is measured in the same run as the baseline. Prints
+a table: requests, median and p95 latency per page, and the ratio of each page's median to the
+hello median.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import random
 import re
 import signal
 import socket
@@ -155,7 +158,12 @@ class Timings:
 
 def drive(port: int, users: list[tuple[str | None, list[str]]], rounds: int, think: float,
           password: str) -> tuple[Timings, float]:
+    """Each user makes ``rounds`` passes over its pages, pausing ``think`` seconds after each
+    request. With a pause, users start at staggered times (each after a random delay of up
+    to ``think``, seeded), as people do; without one they all start together."""
     timings = Timings()
+    rng = random.Random(7)
+    offsets = [rng.uniform(0, think) if think else 0.0 for _ in users]
     clients = []
     for email, _pages in users:
         c = Client(port)
@@ -164,8 +172,9 @@ def drive(port: int, users: list[tuple[str | None, list[str]]], rounds: int, thi
         clients.append(c)
     barrier = threading.Barrier(len(users))
 
-    def run(client: Client, pages: list[str]) -> None:
+    def run(client: Client, pages: list[str], offset: float) -> None:
         barrier.wait()
+        time.sleep(offset)
         for _ in range(rounds):
             for page in pages:
                 t = time.perf_counter()
@@ -174,8 +183,8 @@ def drive(port: int, users: list[tuple[str | None, list[str]]], rounds: int, thi
                 if think:
                     time.sleep(think)
 
-    threads = [threading.Thread(target=run, args=(c, pages))
-               for c, (_e, pages) in zip(clients, users, strict=True)]
+    threads = [threading.Thread(target=run, args=(c, pages, offset))
+               for c, (_e, pages), offset in zip(clients, users, offsets, strict=True)]
     started = time.perf_counter()
     for th in threads:
         th.start()
