@@ -32,6 +32,8 @@ class MatchingRound(db.Model):
     system_id: Mapped[int] = mapped_column(sa.ForeignKey("systems.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # last change of status or progress (also by Core updates from the worker)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     policy: Mapped[str] = mapped_column(sa.String(16), default="required")
     status: Mapped[RoundStatus] = mapped_column(
         str_enum(RoundStatus, "round_status"), default=RoundStatus.QUEUED

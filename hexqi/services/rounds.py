@@ -63,7 +63,8 @@ from hexqi.services.round_problem import (  # noqa: F401  (re-exported for views
 log = logging.getLogger(__name__)
 
 POLICIES = {"required": "Cross-organisation required", "preferred": "Cross-organisation preferred"}
-# A queued or running round older than this no longer blocks new rounds (its worker died).
+# A queued or running round that has not changed for this long no longer blocks new rounds
+# (its worker died), and a system lead may mark it failed.
 STALE_AFTER = timedelta(minutes=30)
 PROGRESS_EVERY_S = 0.25
 
@@ -89,7 +90,7 @@ def _blocking_rounds(system_id: int, request_ids: set[int],
     stmt = sa.select(MatchingRound).where(
         MatchingRound.system_id == system_id,
         MatchingRound.status.in_([RoundStatus.QUEUED, RoundStatus.RUNNING]),
-        MatchingRound.created_at >= since)
+        MatchingRound.updated_at >= since)
     if exclude is not None:
         stmt = stmt.where(MatchingRound.id != exclude)
     return [r for r in db.session.scalars(stmt) if request_ids & set(r.request_ids or [])]
@@ -148,6 +149,33 @@ def requeue_round(round_id: int, actor: Person) -> MatchingRound:
             raise Conflict(f"Round {busy[0].id} is still running over some of these requests; "
                            "wait for it to finish.")
         rnd.status, rnd.progress, rnd.message = RoundStatus.QUEUED, 0.0, "Waiting to start"
+        db.session.commit()
+        return rnd
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def is_stale(rnd: MatchingRound) -> bool:
+    """Queued or running, with no change for STALE_AFTER: its worker has most likely died."""
+    return rnd.status in (RoundStatus.QUEUED, RoundStatus.RUNNING) and \
+        rnd.updated_at < utcnow() - STALE_AFTER
+
+
+def give_up_round(round_id: int, actor: Person) -> MatchingRound:
+    """Mark a stale round failed, so it can be run again. Commits."""
+    try:
+        rnd = get_round(round_id)
+        _system_lead_of(actor, rnd.system_id)
+        if rnd.status not in (RoundStatus.QUEUED, RoundStatus.RUNNING):
+            raise Conflict("This round is not running.")
+        if not is_stale(rnd):
+            minutes = int(STALE_AFTER.total_seconds() // 60)
+            raise Conflict(f"Round {rnd.id} reported progress within the last {minutes} "
+                           "minutes; it is still working. Wait for it to finish.")
+        rnd.status = RoundStatus.FAILED
+        rnd.message = (f"Marked as failed by {actor.name}: the round stopped reporting "
+                       "progress (its worker may have stopped). Run it again.")[:480]
         db.session.commit()
         return rnd
     except Exception:

@@ -169,7 +169,8 @@ def _render_round(rnd: MatchingRound, override: OverrideForm | None = None,
     return render_template(
         "system/round.html", title=f"Round {rnd.id}", rnd=rnd, proposals=page,
         unserved=rounds.unserved(rnd) if finished else [],
-        override=override, remove_form=RemoveForm(), policies=rounds.POLICIES), status
+        override=override, remove_form=RemoveForm(), policies=rounds.POLICIES,
+        stale=rounds.is_stale(rnd)), status
 
 
 @bp.get("/rounds/<int:round_id>")
@@ -248,6 +249,19 @@ def rerun(round_id: int) -> BaseResponse:
         _flash_error(exc)
     else:
         _start_in_background(rnd.id)
+    return redirect(url_for(".round_page", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/give-up")
+@lead_only
+def give_up(round_id: int) -> BaseResponse:
+    rnd = _round_or_404(round_id)
+    try:
+        rounds.give_up_round(rnd.id, _me())
+    except DomainError as exc:
+        _flash_error(exc)
+    else:
+        flash(f"Round {round_id} is marked as failed; you can run it again.", "success")
     return redirect(url_for(".round_page", round_id=round_id))
 
 

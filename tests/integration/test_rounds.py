@@ -280,3 +280,46 @@ def test_progress_is_visible_to_other_connections_while_solving(world, monkeypat
     rounds.run_round(rnd.id, time_limit=5)
     assert seen and any(0 < v < 1 for v in seen)
     assert seen == sorted(seen)
+
+
+def _age(rnd: MatchingRound, minutes: int) -> None:
+    """Pretend the round last changed `minutes` ago (a Core update sets updated_at itself)."""
+    db.session.execute(sa.update(MatchingRound).where(MatchingRound.id == rnd.id)
+                       .values(updated_at=utcnow() - timedelta(minutes=minutes)))
+    db.session.commit()
+    db.session.expire_all()
+
+
+def test_progress_keeps_a_round_fresh_and_a_silent_one_goes_stale(world):
+    rnd = _start(world)
+    _age(rnd, 45)
+    assert rounds.is_stale(rounds.get_round(rnd.id))
+    rounds._write_progress(rnd.id, progress=0.5, message="halfway")
+    db.session.expire_all()
+    fresh = rounds.get_round(rnd.id)
+    assert not rounds.is_stale(fresh)
+    assert fresh.updated_at > utcnow() - timedelta(minutes=1)
+
+
+def test_give_up_only_a_stale_round_then_run_it_again(world):
+    rnd = _start(world)
+    with pytest.raises(Conflict, match="still working"):
+        rounds.give_up_round(rnd.id, world["lead"])
+    assert rounds.get_round(rnd.id).status == RoundStatus.QUEUED
+    # a blocked new round over the same requests, until the old one goes stale
+    with pytest.raises(Conflict):
+        _start(world)
+    _age(rnd, 31)
+    with pytest.raises(Forbidden):
+        rounds.give_up_round(rnd.id, world["member_a"])
+    assert rounds.get_round(rnd.id).status == RoundStatus.QUEUED
+    failed = rounds.give_up_round(rnd.id, world["lead"])
+    assert failed.status == RoundStatus.FAILED
+    assert "Lena Lead" in failed.message
+    with pytest.raises(Conflict, match="not running"):
+        rounds.give_up_round(rnd.id, world["lead"])
+    rounds.requeue_round(rnd.id, world["lead"])
+    done = rounds.run_round(rnd.id, time_limit=2)
+    assert done.status == RoundStatus.DONE
+    assert db.session.scalar(sa.select(sa.func.count(Match.id))
+                             .where(Match.round_id == rnd.id)) >= 1

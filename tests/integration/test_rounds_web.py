@@ -187,3 +187,27 @@ def test_cli_match_run(runner, world):
     assert "2 of 2 requests matched" in result.output
     rnd = db.session.scalar(sa.select(MatchingRound))
     assert rnd.status == RoundStatus.DONE and rnd.created_by_id == world["lead"].id
+
+
+def test_a_stale_round_can_be_marked_failed_from_its_page(client, world):
+    from datetime import timedelta
+
+    from hexqi.models import utcnow
+
+    rnd = rounds.start_round(world["sys"].id, world["lead"], [world["r1"].id], "required")
+    login(client, world["lead"])
+    page = client.get(f"/system/rounds/{rnd.id}").get_data(as_text=True)
+    assert "Mark the round as failed" not in page
+    refused = client.post(f"/system/rounds/{rnd.id}/give-up", follow_redirects=True)
+    assert "still working" in refused.get_data(as_text=True)
+    db.session.execute(sa.update(MatchingRound).where(MatchingRound.id == rnd.id)
+                       .values(updated_at=utcnow() - timedelta(hours=2)))
+    db.session.commit()
+    page = client.get(f"/system/rounds/{rnd.id}").get_data(as_text=True)
+    assert "has not reported any progress" in page and "Mark the round as failed" in page
+    done = client.post(f"/system/rounds/{rnd.id}/give-up", follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "marked as failed" in text and "Run the round again" in text
+    db.session.expire_all()
+    assert db.session.get(MatchingRound, rnd.id).status == RoundStatus.FAILED
+    assert client.post("/system/rounds/999/give-up").status_code == 404

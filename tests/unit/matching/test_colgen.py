@@ -20,7 +20,6 @@ from matching.greedy import Budget, baseline
 from matching.mip import lp_relaxation
 from matching.model import Solution, build_model, is_feasible
 
-
 coach_items = st.tuples(
     st.lists(st.tuples(st.floats(0.01, 10.0), st.integers(1, 6)), min_size=0, max_size=7),
     st.integers(1, 12), st.integers(1, 4), st.floats(0.0, 8.0))
