@@ -260,10 +260,28 @@ def _dp(vals: FloatArr, hours: IntArr, items: IntArr, t_max: IntArr, h_max: IntA
     return best, out
 
 
-def bundle_bound(m: Pairing, u: FloatArr) -> float:
-    """L(u) for request prices u >= 0 (e.g. the pair relaxation's): an upper bound on the
-    combined objective (in coverage units) that is often well below the pair LP's."""
-    return BundlePool(m).price(np.maximum(u, 0.0), np.zeros(m.n_coaches), collect=False)[0]
+def bundle_start(m: Pairing, u: FloatArr) -> tuple[float, IntArr]:
+    """For request prices u >= 0 (e.g. the pair relaxation's): L(u), an upper bound on the
+    combined objective in coverage units that is often well below the pair LP's, and a round
+    built from each coach's best bundle under u (a Lagrangian heuristic: bundles in order of
+    value, each request to the first bundle that holds it; a part of a bundle still fits)."""
+    u = np.maximum(u, 0.0)
+    reduced = m.weight / float(m.fit_scale) - u[m.request]
+    sel = np.flatnonzero(reduced > EPS)
+    best, bundles = best_bundles(reduced[sel], m.hours[m.request[sel]], m.coach[sel], m.cap,
+                                 m.teams, np.zeros(m.n_coaches))
+    choice = np.full(m.n_requests, -1, dtype=np.int64)
+    if bundles:
+        value = np.array([reduced[sel[b]].sum() for b in bundles])
+        coach = m.coach[sel[np.array([b[0] for b in bundles])]]
+        order = np.lexsort((-value, coach))
+        first = order[np.r_[True, coach[order][1:] != coach[order][:-1]]]  # best per coach
+        for i in first[np.argsort(-value[first], kind="stable")].tolist():
+            for q in sel[bundles[i]].tolist():
+                j = int(m.request[q])
+                if choice[j] < 0:
+                    choice[j] = q
+    return float(u.sum() + best.sum()), choice
 
 
 Bundles = tuple[list[int], list[IntArr], list[int]]  # coach, pairs and weight of each bundle

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .colgen import Pairing, bundle_bound, column_generation, pick_round
+from .colgen import Pairing, bundle_start, column_generation, pick_round
 from .explain import assignment_reasons, unmatched_reasons
 from .greedy import Budget, baseline, improve, order_greedy
 from .lagrangian import reduced_values, solve_lagrangian
@@ -97,6 +97,7 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
     sources = {"trivial": bound}
     w_scaled = m.priority[m.pairs.request] + m.fit / m.fit_scale
     guide: np.ndarray | None = None
+    bundled: Solution | None = None  # a start from each coach's best bundle (at scale)
     # ---- bound and guidance
     if m.n_pairs and m.n_pairs <= LP_MAX_PAIRS:
         clock.report(0.1, "LP relaxation")
@@ -116,17 +117,20 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Result:
             sources["lagrangian"] = math.floor(lag.bound + 1e-6)
         guide = reduced_values(m, w_scaled, lag.lam, lag.mu)
         stats["lagrangian_iterations"] = lag.iterations
-        # the same request prices, with each coach's bundle priced exactly: a tighter bound
+        # the same request prices, with each coach's bundle priced exactly: a tighter bound,
+        # and each coach's best bundle as the start of the round
         clock.report(0.45, "bundle bound")
         prices = np.zeros(m.n_requests)
         np.maximum.at(prices, m.pairs.request, guide)
-        sources["bundles"] = math.floor(bundle_bound(Pairing.of_model(m), prices) + 1e-6)
+        value, start = bundle_start(Pairing.of_model(m), prices)
+        sources["bundles"] = math.floor(value + 1e-6)
+        bundled = Solution(start)
     bound = min(sources.values())
     # ---- primal from the guide
     if guide is not None:
         clock.report(0.5, "rounding and local search")
         order = np.lexsort((-m.fit, -guide))
-        cand = order_greedy(m, order)
+        cand = order_greedy(m, order, bundled)  # fill what the bundles left free
         budget = Budget(work=10 * m.n_requests + 2 * m.n_pairs) if det else \
             Budget(clock.t0 + clock.elapsed() + LOCAL_SEARCH_SHARE * clock.left())
         rounded = cand.coverage(m)
