@@ -27,6 +27,7 @@ import multiprocessing as mp
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,8 +43,9 @@ DP_CELLS = 4_000_000  # coaches x items x (teams + 1) x (hours + 1) per batch of
 EPS = 1e-7
 
 
-MIP_COLUMNS = (500, 1000)  # bundles in the restricted MIP: at least this many (one per process)
-MIP_REDUCED = (-0.1, -0.3)  # ... and every bundle whose reduced cost is at least this
+MIP_COLUMNS = 3.3  # bundles in the restricted MIP, at least, per coach
+MIP_REDUCED = -0.3  # ... and every bundle whose reduced cost is at least this
+FIXED = 0.999  # bundles at least this much in the master LP are kept in the "fixed" MIP
 
 
 @dataclass(frozen=True)
@@ -375,14 +377,34 @@ def column_generation(m: Pairing, incumbent: IntArr, budget: Budget,
 
 
 def _mip_columns(pool: BundlePool, duals: tuple[FloatArr, FloatArr] | None, keep: set[int],
-                 variant: int) -> list[int]:
-    """The bundles closest to entering the LP (by reduced cost), plus the incumbent's."""
+                 variant: int) -> tuple[list[int], list[int]]:
+    """(fixed bundles, bundles for the MIP). Variant 0 keeps the bundles the master LP takes
+    whole and leaves the MIP the bundles of the other coaches and requests; variant 1 gives it
+    the bundles closest to entering the LP (by reduced cost) plus the incumbent's."""
+    m = pool.m
     n = len(pool.coach)
-    if duals is None or n <= MIP_COLUMNS[variant]:
-        return list(range(n))
+    if duals is None:
+        return [], list(range(n))
+    if variant == 0:
+        lp = pool.solve_lp()
+        if lp is None:
+            return [], list(range(n))
+        x = np.array([v.solution_value() for v in pool.vars])
+        fixed = np.flatnonzero(x >= FIXED).tolist()
+        used_c = np.zeros(m.n_coaches, dtype=bool)
+        used_r = np.zeros(m.n_requests, dtype=bool)
+        for b in fixed:
+            used_c[pool.coach[b]] = True
+            used_r[m.request[pool.members[b]]] = True
+        free = [b for b in range(n) if not used_c[pool.coach[b]]
+                and not used_r[m.request[pool.members[b]]].any()]
+        return fixed, free
+    want = max(1, int(MIP_COLUMNS * m.n_coaches))
+    if n <= want:
+        return [], list(range(n))
     rc = pool.reduced_costs(*duals)
-    cut = float(np.sort(rc)[::-1][MIP_COLUMNS[variant] - 1])
-    return sorted(set(np.flatnonzero(rc >= min(MIP_REDUCED[variant], cut)).tolist()) | keep)
+    cut = float(np.sort(rc)[::-1][want - 1])
+    return [], sorted(set(np.flatnonzero(rc >= min(MIP_REDUCED, cut)).tolist()) | keep)
 
 
 def _plain(pool: BundlePool, columns: list[int]) -> Bundles:
@@ -391,21 +413,14 @@ def _plain(pool: BundlePool, columns: list[int]) -> Bundles:
             [int(weight[pool.members[b]].sum()) for b in columns])
 
 
-def _reaches(result: tuple[list[bool] | None, bool], columns: list[int], pool: BundlePool,
-             stop_at: float | None) -> bool:
-    taken = result[0]
-    if taken is None or stop_at is None:
-        return False
-    weight = sum(int(pool.m.weight[pool.members[b]].sum())
-                 for b, t in zip(columns, taken, strict=True) if t)
-    return weight >= stop_at
-
-
 def pick_round(pool: BundlePool, duals: tuple[FloatArr, FloatArr] | None, incumbent: IntArr,
                bound: float, deadline: float | None, nodes: int | None, seed: int,
                workers: int) -> tuple[IntArr, bool]:
-    """The best round the restricted master MIP finds (never worse than the incumbent). With
-    workers > 1, a second process solves a larger restricted MIP with another seed."""
+    """The best round the restricted master MIPs find (never worse than the incumbent): one
+    over the bundles the master LP leaves undecided (the ones it takes whole stay), one over
+    the bundles closest to entering. With workers > 1 both run at once in worker processes and
+    stop as soon as either reaches the proven bound; otherwise one after the other, the
+    second warm-started with the first's round. Deterministic runs (nodes) use the first."""
     m = pool.m
     keep = set(pool.add_solution(incumbent))
     stop_at = float(math.floor(bound + 1e-6) * m.fit_scale) if math.isfinite(bound) else None
@@ -413,41 +428,59 @@ def pick_round(pool: BundlePool, duals: tuple[FloatArr, FloatArr] | None, incumb
     if (limit is not None and limit < 0.3) or \
             (math.isfinite(bound) and math.floor(bound + 1e-6) <= m.key(incumbent)[0]):
         return incumbent, False  # no time, or nothing has more coverage than the incumbent
-    requests = m.request
-    tasks = []
-    for variant in range(2 if workers > 1 and nodes is None else 1):
-        columns = _mip_columns(pool, duals, keep, variant)
-        tasks.append((columns, (_plain(pool, columns), requests, [b in keep for b in columns],
-                                limit, nodes, seed + variant, 0.5 * m.fit_scale, stop_at)))
-    results: list[tuple[list[bool] | None, bool]] = []
-    if len(tasks) == 1:
-        results.append(solve_bundles(*tasks[0][1]))
-    else:  # both in worker processes; stop both once one reaches the proven bound
-        methods = mp.get_all_start_methods()
-        procs = mp.get_context("fork" if "fork" in methods else "spawn").Pool(len(tasks))
-        try:
-            pending = [procs.apply_async(solve_bundles, t) for _, t in tasks]
-            give_up = time.monotonic() + 2.0 + (limit or 0.0)
-            reached = False
-            while not reached and time.monotonic() < give_up and \
-                    not all(p.ready() for p in pending):
-                time.sleep(0.02)
-                reached = any(p.ready() and _reaches(p.get(), tasks[k][0], pool, stop_at)
-                              for k, p in enumerate(pending))
-            results = [p.get() if p.ready() else (None, False) for p in pending]
-        finally:
-            procs.terminate()
-            procs.join()
+    variants = [_mip_columns(pool, duals, keep, v) for v in range(1 if nodes else 2)]
     best, optimal = incumbent, False
-    for (columns, _), (taken, proven) in zip(tasks, results, strict=False):
+
+    def task(v: int, hint: set[int], time_limit: float | None) -> tuple[Any, ...]:
+        fixed, cols = variants[v]
+        weight_fixed = int(sum(int(m.weight[pool.members[b]].sum()) for b in fixed))
+        goal = None if stop_at is None else stop_at - weight_fixed
+        return (_plain(pool, cols), m.request, [b in hint for b in cols], time_limit, nodes,
+                seed + v, 0.5 * m.fit_scale, goal)
+
+    def merge(v: int, result: tuple[list[bool] | None, bool]) -> None:
+        nonlocal best, optimal
+        fixed, cols = variants[v]
+        taken = result[0]
         if taken is None:
-            continue
+            return
         choice = np.full(m.n_requests, -1, dtype=np.int64)
-        for b, t in zip(columns, taken, strict=True):
-            if t:
-                choice[requests[pool.members[b]]] = pool.members[b]
+        for b in fixed + [b for b, t in zip(cols, taken, strict=True) if t]:
+            choice[m.request[pool.members[b]]] = pool.members[b]
         if m.key(choice) > m.key(best):
-            best, optimal = choice, proven
+            best, optimal = choice, result[1]
+
+    if len(variants) == 1 or workers <= 1:
+        for v in range(len(variants)):
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left < 0.3:
+                break
+            share = left if left is None or v == len(variants) - 1 else 0.5 * left
+            hint = set(pool.add_solution(best))
+            merge(v, solve_bundles(*task(v, hint, share)))
+            if stop_at is not None and m.key(best)[0] * m.fit_scale >= stop_at:
+                break
+        return best, optimal
+    # both at once in worker processes; stop both once one reaches the proven bound
+    methods = mp.get_all_start_methods()
+    procs = mp.get_context("fork" if "fork" in methods else "spawn").Pool(len(variants))
+    try:
+        pending = [procs.apply_async(solve_bundles, task(v, keep, limit))
+                   for v in range(len(variants))]
+        give_up = time.monotonic() + 2.0 + (limit or 0.0)
+        while time.monotonic() < give_up and not all(p.ready() for p in pending):
+            time.sleep(0.02)
+            for v, p in enumerate(pending):
+                if p.ready():
+                    merge(v, p.get())
+            if stop_at is not None and m.key(best)[0] * m.fit_scale >= stop_at:
+                break
+        for v, p in enumerate(pending):
+            if p.ready():
+                merge(v, p.get())
+    finally:
+        procs.terminate()
+        procs.join()
     return best, optimal
 
 
