@@ -199,16 +199,35 @@ def _enum(enum_cls: Any, value: Any, field_name: str, message: str) -> Any:
         raise InvalidInput(message, field=field_name) from None
 
 
+def team_projects(teams: Iterable[Team]) -> list[Project]:
+    """The QI projects of these teams, newest first (a new request may continue one)."""
+    ids = [t.id for t in teams]
+    return list(db.session.scalars(
+        sa.select(Project).where(Project.team_id.in_(ids))
+        .order_by(Project.created_at.desc(), Project.id.desc())))
+
+
 def create_request(team_id: int, actor: Person, project_title: str, aim: str, stage: str,
                    skills: dict[str, int], hours: int, slots: Iterable[str], mode: str,
                    location: str = "", latitude: float | None = None,
-                   longitude: float | None = None, priority: int = 1) -> SupportRequest:
-    """File a support request (and its QI project) for a team ``actor`` belongs to."""
+                   longitude: float | None = None, priority: int = 1,
+                   project_id: int | None = None) -> SupportRequest:
+    """File a support request for a team ``actor`` belongs to: for one of the team's QI
+    projects (``project_id``), or for a new project described by title, aim and stage."""
     team = visible_team(actor, team_id)
     _require_member(actor, team.id, "ask for support for this team")
-    title = _text(project_title, "project_title", "Give your project a short title.", TITLE_MAX)
-    aim_text = _text(aim, "aim", "Say in a sentence what you are trying to improve.", AIM_MAX)
-    stage_value = _enum(ProjectStage, stage, "stage", "Choose where your project is.")
+    existing: Project | None = None
+    if project_id:
+        existing = db.session.get(Project, project_id)
+        if existing is None or existing.team_id != team.id:
+            raise InvalidInput("Choose one of this team's projects, or a new project.",
+                               field="project_id")
+    else:
+        title = _text(project_title, "project_title", "Give your project a short title.",
+                      TITLE_MAX)
+        aim_text = _text(aim, "aim", "Say in a sentence what you are trying to improve.",
+                         AIM_MAX)
+        stage_value = _enum(ProjectStage, stage, "stage", "Choose where your project is.")
     wanted = _skills(skills)
     hours_value = _whole(hours, "hours", 1, MAX_HOURS,
                          f"Choose between 1 and {MAX_HOURS} hours.")
@@ -227,7 +246,7 @@ def create_request(team_id: int, actor: Person, project_title: str, aim: str, st
     urgency = _whole(priority, "priority", 1, 5, "Choose how urgent this is.")
 
     def work() -> SupportRequest:
-        project = Project(team=team, title=title, aim=aim_text, stage=stage_value)
+        project = existing or Project(team=team, title=title, aim=aim_text, stage=stage_value)
         req = SupportRequest(team=team, project=project, hours=hours_value, mode=mode_value,
                              location=place, latitude=lat, longitude=lon, priority=urgency,
                              created_by=actor, status=S.OPEN)

@@ -30,7 +30,7 @@ from hexqi.main.forms import (
     PlainDateField,
     WholeNumberField,
 )
-from hexqi.models import Mode, Skill, Team
+from hexqi.models import Mode, Project, Skill, Team
 from hexqi.models.common import SLOTS
 
 STAGES: list[tuple[str, str, str]] = [
@@ -77,16 +77,17 @@ class RequestForm(FlaskForm):
     # Choices are checked by the service (a team you belong to), in plain words.
     team_id = SelectField("Team", coerce=int, validate_choice=False,
                           validators=[InputRequired("Choose your team.")])
+    # "" is a new project (the three fields below are then required); else a project's id
+    project_id = SelectField("Project", validate_choice=False, default="")
     project_title = StringField(
-        "Project title", validators=[InputRequired("Give your project a short title."),
-                                     Length(max=200, message="Keep this under 200 characters.")])
+        "Project title",
+        validators=[Length(max=200, message="Keep this under 200 characters.")])
     aim = TextAreaField(
         "Aim: what are you trying to improve, by how much, by when?",
-        validators=[InputRequired("Say in a sentence what you are trying to improve."),
-                    Length(max=2000, message="Keep this under 2000 characters.")])
+        validators=[Length(max=2000, message="Keep this under 2000 characters.")])
     stage = RadioField("Where is your project now?",
                        choices=choices([(v, t) for v, t, _ in STAGES]), validate_choice=False,
-                       validators=[InputRequired("Choose where your project is.")])
+                       validators=[Optional()])
     skills = MultiCheckboxField("Which methods do you want help with?", choices=[],
                                 validate_choice=False)
     hours = WholeNumberField(
@@ -128,8 +129,20 @@ class RequestForm(FlaskForm):
         if self.mode.data == Mode.IN_PERSON.value and not (field.data or "").strip():
             raise ValidationError("In person needs a location.")
 
+    def chosen_project(self) -> int | None:
+        value = str(self.project_id.data or "")
+        return int(value) if value.isdigit() else None
+
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
+        if self.chosen_project() is None:  # a new project: describe it
+            for field, message in (
+                    (self.project_title, "Give your project a short title."),
+                    (self.aim, "Say in a sentence what you are trying to improve."),
+                    (self.stage, "Choose where your project is.")):
+                if not str(field.data or "").strip() and not field.errors:
+                    field.errors = [*field.errors, message]
+                    valid = False
         given = [bool(f.raw_data and str(f.raw_data[0]).strip())
                  for f in (self.latitude, self.longitude)]
         if given[0] != given[1]:
@@ -145,8 +158,8 @@ class RequestForm(FlaskForm):
         return {slug: int(self.level_for(slug).data or 1) for slug in self.skills.data or []}
 
 
-def build_request_form(skills: Sequence[Skill], teams: Sequence[Team], **kwargs: Any
-                       ) -> RequestForm:
+def build_request_form(skills: Sequence[Skill], teams: Sequence[Team],
+                       projects: Sequence[Project] = (), **kwargs: Any) -> RequestForm:
     """A RequestForm with a level select for each method in ``skills``."""
 
     class Form(RequestForm):
@@ -160,6 +173,11 @@ def build_request_form(skills: Sequence[Skill], teams: Sequence[Team], **kwargs:
     form.skill_rows = skills
     form.skills.choices = choices([(s.slug, s.name) for s in skills])
     form.team_id.choices = choices([(t.id, t.name) for t in teams])
+    names = {t.id: t.name for t in teams}
+    form.project_id.choices = choices(
+        [("", "A new project (describe it below)")]
+        + [(str(p.id), p.title if len(teams) == 1 else f"{p.title} ({names.get(p.team_id, '')})")
+           for p in projects])
     return form
 
 

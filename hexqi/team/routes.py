@@ -88,15 +88,21 @@ def new_request() -> Any:
     if not teams:
         return render_template("team/no_team.html")
     skills = _skills()
+    projects = svc.team_projects(teams)
     chosen = request.args.get("team", type=int)
-    form = build_request_form(skills, teams, team_id=chosen if chosen else teams[0].id)
+    project = next((p for p in projects if p.id == request.args.get("project", type=int)),
+                   None)
+    if project is not None:
+        chosen = project.team_id
+    form = build_request_form(skills, teams, projects, team_id=chosen if chosen else teams[0].id,
+                              project_id=str(project.id) if project else "")
     if form.validate_on_submit():
         try:
             req = svc.create_request(
                 form.team_id.data, current_user, form.project_title.data, form.aim.data,
                 form.stage.data, form.chosen_skills(), form.hours.data, form.slots.data,
                 form.mode.data, form.location.data, form.latitude.data, form.longitude.data,
-                form.priority.data)
+                form.priority.data, project_id=form.chosen_project())
         except InvalidInput as exc:
             show_error(form, exc, "team_id" if exc.field == "team" else None)
         except NotFound:

@@ -189,6 +189,41 @@ def test_each_form_error_is_specific_keeps_what_was_typed_and_writes_nothing(
     assert (rows(SupportRequest), rows(Project), rows(RequestEvent)) == (0, 0, 0)
 
 
+def test_a_new_request_can_continue_one_of_the_teams_projects(client, member):
+    tm = team_of(member)
+    login(client, member)
+    first = client.post("/team/requests/new", data={**FORM, "team_id": str(tm.id)})
+    req = db.session.scalar(sa.select(SupportRequest))
+    # the request page offers more support for the same project, preselected on the form
+    page = client.get(first.headers["Location"]).get_data(as_text=True)
+    assert f"/team/requests/new?project={req.project_id}" in page
+    form = client.get(f"/team/requests/new?project={req.project_id}").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{req.project_id}">Faster discharge</option>|'
+                     rf'<option value="{req.project_id}" selected>Faster discharge</option>',
+                     form)
+    again = client.post("/team/requests/new", data={
+        **FORM, "team_id": str(tm.id), "project_id": str(req.project_id),
+        "project_title": "", "aim": "", "stage": "", "hours": "2"})
+    assert again.status_code == 302
+    assert rows(Project) == 1 and rows(SupportRequest) == 2
+    second = db.session.scalar(sa.select(SupportRequest).where(SupportRequest.id != req.id))
+    assert second.project_id == req.project_id and second.hours == 2
+
+
+def test_another_teams_project_is_refused_and_nothing_is_written(client, member):
+    other_member = f.person(None, Role.TEAM_MEMBER, name="Olu Other")
+    other_team = f.team(other_member.organisation, [other_member], name="Other ward")
+    foreign = Project(team=other_team, title="Their project", aim="Theirs")
+    db.session.add(foreign)
+    db.session.commit()
+    login(client, member)
+    answer = client.post("/team/requests/new", data={
+        **FORM, "team_id": str(team_of(member).id), "project_id": str(foreign.id)})
+    assert answer.status_code == 400
+    assert "Choose one of this team&#39;s projects" in answer.get_data(as_text=True)
+    assert (rows(SupportRequest), rows(Project)) == (0, 1)
+
+
 def test_a_team_member_cannot_file_for_someone_elses_team(client, member):
     other = f.person(None, Role.TEAM_MEMBER)
     theirs = f.team(other.organisation, [other])
