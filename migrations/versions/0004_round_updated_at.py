@@ -20,13 +20,14 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('matching_rounds') as batch:
-        batch.add_column(sa.Column('updated_at', sa.DateTime(), nullable=True))
+    # A plain ADD COLUMN (no table rebuild): SQLite cannot rebuild a table that other rows
+    # point at while foreign keys are enforced. The constant default only fills existing rows
+    # until the UPDATE below; new rows get their time from the application.
+    op.add_column('matching_rounds', sa.Column(
+        'updated_at', sa.DateTime(), nullable=False,
+        server_default=sa.text("'1970-01-01 00:00:00'")))
     op.execute("UPDATE matching_rounds SET updated_at = created_at")
-    with op.batch_alter_table('matching_rounds') as batch:
-        batch.alter_column('updated_at', existing_type=sa.DateTime(), nullable=False)
 
 
 def downgrade():
-    with op.batch_alter_table('matching_rounds') as batch:
-        batch.drop_column('updated_at')
+    op.drop_column('matching_rounds', 'updated_at')
