@@ -28,6 +28,18 @@ from hexqi.models import (
 
 PASSWORD = "a long test password"
 _n = itertools.count(1)
+_password_hash: str | None = None
+
+
+def _hash_of_password() -> str:
+    """One real argon2id hash of PASSWORD, made once: hashing costs ~0.15 s, and most tests
+    make several people (the hash verifies like any other)."""
+    global _password_hash
+    if _password_hash is None:
+        probe = Person()
+        probe.set_password(PASSWORD)
+        _password_hash = probe.password_hash
+    return _password_hash
 
 
 def system(name: str = "Test ICS") -> System:
@@ -56,7 +68,7 @@ def person(org: Organisation | None = None, *roles: Role, tier: Tier = Tier.LEAR
     n = next(_n)
     p = Person(name=name or f"Person {n}", email=email or f"person{n}@example.org",
                organisation=org or organisation(), tier=tier)
-    p.set_password(PASSWORD)
+    p.password_hash = _hash_of_password()
     for role in roles:
         p.add_role(role)
     db.session.add(p)
