@@ -30,15 +30,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 from ortools.linear_solver import pywraplp  # type: ignore[import-untyped]
 
 from .greedy import Budget
+from .mip import BoolArr, FloatArr, set_limits
 from .model import IntArr, Model
 
-BoolArr = NDArray[np.bool_]
-
-FloatArr = NDArray[np.float64]
 DP_CELLS = 4_000_000  # coaches x items x (teams + 1) x (hours + 1) per batch of the pricing DP
 EPS = 1e-7
 
@@ -149,14 +146,14 @@ class BundlePool:
         v = np.array([r.dual_value() for r in self.coach_rows], dtype=np.float64)
         return float(self.objective.Value()), np.maximum(u, 0.0), np.maximum(v, 0.0)
 
-    def price(self, u: FloatArr, v: FloatArr, collect: bool = True) -> tuple[float, int]:
-        """Add every coach's best bundle per team count whose reduced cost is positive
-        (with collect=False, only compute). Returns (L(u), number of bundles added)."""
+    def price(self, u: FloatArr, v: FloatArr) -> tuple[float, int]:
+        """Add every coach's best bundle per team count whose reduced cost is positive.
+        Returns (L(u), number of bundles added)."""
         m = self.m
         reduced = self.w - u[m.request]
         sel = np.flatnonzero(reduced > EPS)
         best, bundles = best_bundles(reduced[sel], m.hours[m.request[sel]], m.coach[sel],
-                                     m.cap, m.teams, v if collect else None)
+                                     m.cap, m.teams, v)
         added = 0
         for items in bundles:
             pairs = sel[items]
@@ -316,15 +313,7 @@ def solve_bundles(bundles: Bundles, requests: IntArr, hint: list[bool], time_lim
             req_rows[j].SetCoefficient(x, 1.0)
         objective.SetCoefficient(x, float(wt))
     objective.SetMaximization()
-    params = [f"randomization/randomseedshift = {seed % 2**30}", "limits/gap = 0",
-              f"limits/absgap = {abs_gap:.6g}"]
-    if node_limit is not None:
-        params.append(f"limits/totalnodes = {int(node_limit)}")
-    if stop_at is not None:
-        params.append(f"limits/primal = {stop_at:.17g}")
-    solver.SetSolverSpecificParametersAsString("\n".join(params) + "\n")
-    if time_limit is not None:
-        solver.SetTimeLimit(max(1, int(time_limit * 1000)))
+    set_limits(solver, seed, time_limit, node_limit, abs_gap, stop_at)
     solver.SetHint(xs, [1.0 if h else 0.0 for h in hint])
     status = solver.Solve()
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):

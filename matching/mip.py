@@ -83,6 +83,26 @@ class SubOutcome:
     nodes: int
 
 
+def set_limits(solver: pywraplp.Solver, seed: int, time_limit: float | None,
+               node_limit: int | None, abs_gap: float | None, stop_at: float | None = None,
+               root_rounds: int | None = None) -> None:
+    """SCIP's seed and stopping rules: the clock, a node count, an absolute gap, or a round
+    worth at least stop_at (nothing better exists); root_rounds caps the root's cut rounds
+    (an earlier primal, the same bound)."""
+    params = [f"randomization/randomseedshift = {seed % 2**30}", "limits/gap = 0"]
+    if root_rounds is not None:
+        params.append(f"separating/maxroundsroot = {root_rounds}")
+    if abs_gap is not None:
+        params.append(f"limits/absgap = {abs_gap:.6g}")
+    if node_limit is not None:
+        params.append(f"limits/totalnodes = {int(node_limit)}")
+    if stop_at is not None:
+        params.append(f"limits/primal = {stop_at:.17g}")
+    solver.SetSolverSpecificParametersAsString("\n".join(params) + "\n")
+    if time_limit is not None:
+        solver.SetTimeLimit(max(1, int(time_limit * 1000)))
+
+
 def solve_pairs(req: IntArr, coach: IntArr, hours: IntArr, cap: IntArr, teams: IntArr,
                 w: NDArray[np.int64], time_limit: float | None, node_limit: int | None,
                 hint: BoolArr | None, seed: int = 0, abs_gap: float | None = None,
@@ -92,16 +112,7 @@ def solve_pairs(req: IntArr, coach: IntArr, hours: IntArr, cap: IntArr, teams: I
     if solver is None:
         return SubOutcome(None, float("nan"), float("inf"), False, 0)
     xs = _build(solver, req, coach, hours, cap, teams, w, integer=True)
-    params = [f"randomization/randomseedshift = {seed % 2**30}", "limits/gap = 0"]
-    if root_rounds is not None:  # fewer cut rounds at the root: an earlier primal, same bound
-        params.append(f"separating/maxroundsroot = {root_rounds}")
-    if abs_gap is not None:
-        params.append(f"limits/absgap = {abs_gap:.6g}")
-    if node_limit is not None:
-        params.append(f"limits/totalnodes = {int(node_limit)}")
-    solver.SetSolverSpecificParametersAsString("\n".join(params) + "\n")
-    if time_limit is not None:
-        solver.SetTimeLimit(max(1, int(time_limit * 1000)))
+    set_limits(solver, seed, time_limit, node_limit, abs_gap, root_rounds=root_rounds)
     if hint is not None:
         solver.SetHint(xs, [1.0 if v else 0.0 for v in hint.tolist()])
     status = solver.Solve()
