@@ -457,16 +457,14 @@ def pick_round(pool: BundlePool, duals: tuple[FloatArr, FloatArr] | None, incumb
         pending = [procs.apply_async(solve_bundles, task(v, keep, limit))
                    for v in range(len(variants))]
         give_up = time.monotonic() + 2.0 + (limit or 0.0)
-        while time.monotonic() < give_up and not all(p.ready() for p in pending):
+        waiting = set(range(len(pending)))
+        while waiting and time.monotonic() < give_up:
             time.sleep(0.02)
-            for v, p in enumerate(pending):
-                if p.ready():
-                    merge(v, p.get())
+            for v in [v for v in waiting if pending[v].ready()]:
+                merge(v, pending[v].get())  # each result is merged once, when it arrives
+                waiting.discard(v)
             if stop_at is not None and m.key(best)[0] * m.fit_scale >= stop_at:
                 break
-        for v, p in enumerate(pending):
-            if p.ready():
-                merge(v, p.get())
     finally:
         procs.terminate()
         procs.join()
