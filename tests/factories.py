@@ -15,6 +15,7 @@ from hexqi.models import (
     OrgKind,
     Person,
     Project,
+    ProtectedTimeApproval,
     RequestSkill,
     RequestSlot,
     Role,
@@ -104,6 +105,9 @@ def coach(org: Organisation | None = None, skills: dict[str, int] | None = None,
     for s in slots:
         profile.slots.append(CoachSlot(slot=s))
     db.session.add(profile)
+    if approved is not None:  # approved before the test began, like a carried-over approval
+        db.session.add(ProtectedTimeApproval(person_id=p.id, organisation_id=p.organisation_id,
+                                             hours=approved))
     db.session.flush()
     return p
 

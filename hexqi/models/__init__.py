@@ -24,14 +24,22 @@ from hexqi.models.requests import (
     SupportRequest,
 )
 from hexqi.models.sessions import CoachingSession, SessionStatus, TrainingAttendance, TrainingEvent
-from hexqi.models.skills import CoachAbsence, CoachProfile, CoachSkill, CoachSlot, Skill
+from hexqi.models.skills import (
+    CoachAbsence,
+    CoachProfile,
+    CoachSkill,
+    CoachSlot,
+    ProtectedTimeApproval,
+    Skill,
+)
 
 __all__ = [
     "Account", "AccountKind", "CoachAbsence", "CoachProfile", "CoachSkill", "CoachSlot",
     "CoachingSession", "HoursSummary", "LedgerHead", "Match", "MatchStatus", "MatchingRound",
     "Mode",
     "OrgKind", "Organisation", "OutboxMessage", "PendingStatus", "PendingTransfer", "Person",
-    "PersonRole", "Project", "RequestEvent", "RequestSkill", "RequestSlot", "RequestStatus",
+    "PersonRole", "Project", "ProtectedTimeApproval", "RequestEvent", "RequestSkill",
+    "RequestSlot", "RequestStatus",
     "Role", "RoundStatus", "SessionStatus", "Skill", "SupportRequest", "System", "Team",
     "TeamMember", "Tier", "TierChange", "TrainingAttendance", "TrainingEvent", "Transfer",
     "TransferKind", "utcnow",

@@ -1,14 +1,16 @@
-"""The QI-methods taxonomy and coach profiles (skills, capacity, availability)."""
+"""The QI-methods taxonomy, coach profiles (skills, capacity, availability) and the history of
+the protected time organisations approve for their coaches."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hexqi.extensions import db
+from hexqi.models.common import utcnow
 
 if TYPE_CHECKING:
     from hexqi.models.people import Person
@@ -66,6 +68,30 @@ class CoachProfile(db.Model):
         if self.approved_hours is None:
             return 0
         return min(self.capacity_hours, self.approved_hours)
+
+
+class ProtectedTimeApproval(db.Model):
+    """One approval of a coach's protected time (hours a month) by the organisation that
+    releases it. Rows are only ever added: the newest row for a coach holds the hours in
+    ``CoachProfile.approved_hours``, the older ones what was released before. Rows carried
+    over from before approvals were kept have no ``approved_by_id``."""
+
+    __tablename__ = "protected_time_approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))  # the coach
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    hours: Mapped[int]
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+    approved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("hours >= 0", name="hours_not_negative"),
+        sa.Index("ix_protected_time_approvals_organisation_id_approved_at",
+                 "organisation_id", "approved_at"),
+        sa.Index("ix_protected_time_approvals_person_id_approved_at",
+                 "person_id", "approved_at"),
+    )
 
 
 class CoachSkill(db.Model):

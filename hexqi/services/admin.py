@@ -8,9 +8,17 @@ Rules
 * Dosing targets are percentages 0-100 that add up to at most 100.
 * Approved protected time is a whole number of hours from 0 up to what the coach offers
   (``capacity_hours``). If the coach later offers less, ``CoachProfile.usable_hours`` caps it.
+* Every change of approval is kept: ``approve_hours`` sets ``CoachProfile.approved_hours`` (what
+  the matcher reads) and adds a ``ProtectedTimeApproval`` row in the same transaction. Approving
+  the hours already approved adds nothing; rows are never changed or removed.
 * "Hours given" by an organisation's staff in a month = posted session and training transfers
-  crediting its people's accounts that month, less posted reversals of those. "Released" is the
-  protected time approved now (approvals are not kept as history, so every month shows it).
+  crediting its people's accounts that month, less posted reversals of those (UK calendar
+  months).
+* "Released" in a month = the sum, over the organisation's coaches (its people who hold the coach
+  role), of the last approval the organisation recorded for each before that month ended (for
+  this month: the approvals in effect now); a coach with no approval by then counts 0. It is
+  the hours approved, not capped by what the coach offers now. The headline "released a month"
+  is today's approvals capped by what each coach offers (``released_hours``).
 
 Public functions that change data commit, or roll back and re-raise.
 """
@@ -34,10 +42,12 @@ from hexqi.models import (
     OrgKind,
     Person,
     PersonRole,
+    ProtectedTimeApproval,
     Role,
     System,
     Transfer,
     TransferKind,
+    utcnow,
 )
 from hexqi.services.errors import Forbidden, InvalidInput, NotFound
 from hexqi.timefmt import local_month_start, local_today
@@ -234,12 +244,16 @@ def org_coaches(org_id: int) -> sa.Select[Any]:
             .order_by(Person.name, Person.id))
 
 
-def approve_hours(actor: Person, person_id: int, hours: Any) -> CoachProfile:
-    """Set the monthly protected time the organisation releases for one of its coaches."""
+def approve_hours(actor: Person, person_id: int, hours: Any, *,
+                  at: datetime | None = None) -> CoachProfile:
+    """Set the monthly protected time the organisation releases for one of its coaches, and
+    keep the change in the approvals history (``at``: when, default now). Commits."""
     try:
         org_id = _org_admin(actor)
-        profile = db.session.scalar(sa.select(CoachProfile).join(CoachProfile.person).where(
-            CoachProfile.person_id == person_id, Person.organisation_id == org_id))
+        profile = db.session.scalar(
+            sa.select(CoachProfile).join(CoachProfile.person)
+            .where(CoachProfile.person_id == person_id, Person.organisation_id == org_id)
+            .with_for_update(of=CoachProfile).execution_options(populate_existing=True))
         if profile is None:
             raise NotFound("There is no such coach in your organisation.")
         if isinstance(hours, bool) or not isinstance(hours, int):
@@ -248,6 +262,15 @@ def approve_hours(actor: Person, person_id: int, hours: Any) -> CoachProfile:
         if hours < 0 or hours > min(profile.capacity_hours, MAX_APPROVED_HOURS):
             raise InvalidInput(f"Approve between 0 and the {profile.capacity_hours} hours a "
                                f"month {profile.person.name} offers.", field="approved_hours")
+        last = db.session.execute(
+            sa.select(ProtectedTimeApproval.hours, ProtectedTimeApproval.organisation_id)
+            .where(ProtectedTimeApproval.person_id == person_id)
+            .order_by(ProtectedTimeApproval.approved_at.desc(),
+                      ProtectedTimeApproval.id.desc()).limit(1)).first()
+        if last is None or tuple(last) != (hours, org_id) or profile.approved_hours != hours:
+            db.session.add(ProtectedTimeApproval(
+                person_id=person_id, organisation_id=org_id, hours=hours,
+                approved_by_id=actor.id, approved_at=at or utcnow()))
         profile.approved_hours = hours
         db.session.commit()
         return profile
@@ -334,8 +357,32 @@ def hours_by_month(org_id: int, months: int = 6, today: date | None = None) -> l
                                       original.kind.in_(GIVEN_KINDS)),
                               (original, original.id == Transfer.reverses_id))
     given = {k: given[k] - reversed_[k] for k in keys}
-    released = released_hours(org_id)
-    return [MonthHours(k, int(given.get(k) or 0), released) for k in keys]
+    released = released_by_month(org_id, keys)
+    return [MonthHours(k, int(given.get(k) or 0), released[k]) for k in keys]
+
+
+def released_by_month(org_id: int, keys: list[str]) -> dict[str, int]:
+    """Hours a month the organisation had released for its coaches at the end of each month
+    ("YYYY-MM", ``keys`` newest first, UK calendar months): per coach, the last approval the
+    organisation recorded before the month ended. One query: each approval holds from its
+    time until the coach's next approval, and each month sums those holding at its end."""
+    if not keys:
+        return {}
+    ends = [local_month_start(_next_month(date.fromisoformat(k + "-01"))) for k in keys]
+    a = ProtectedTimeApproval
+    coaches = org_coaches(org_id).with_only_columns(CoachProfile.person_id).order_by(None)
+    spans = (sa.select(a.organisation_id, a.hours, a.approved_at,
+                       sa.func.lead(a.approved_at).over(partition_by=a.person_id,
+                                                        order_by=(a.approved_at, a.id))
+                       .label("until"))
+             .where(a.person_id.in_(coaches), a.approved_at < max(ends))
+             .subquery("spans"))
+    sums = [sa.func.coalesce(sa.func.sum(sa.case(
+        (sa.and_(spans.c.approved_at < end,
+                 sa.or_(spans.c.until.is_(None), spans.c.until >= end)), spans.c.hours),
+        else_=0)), 0) for end in ends]
+    row = db.session.execute(sa.select(*sums).where(spans.c.organisation_id == org_id)).one()
+    return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
 
 
 def released_hours(org_id: int) -> int:
