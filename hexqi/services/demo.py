@@ -3,9 +3,10 @@
 A county ICS (11 partner organisations and 40 GP practices in four localities), about 60
 coaches, 120 teams, 40 open requests for the next round and six months of history:
 matching rounds, accepted matches, coaching sessions logged and confirmed through the
-ledger service (so the hash chain and every ledger rule hold), training events, gifts and
-one reversal. Everything is drawn from ``random.Random(seed)``; timestamps are relative to
-now, so the dashboards always show the last six months.
+ledger service (so the hash chain and every ledger rule hold), training events, gifts, one
+reversal, and protected time approvals that changed over the months. Everything is drawn
+from ``random.Random(seed)``; timestamps are relative to now, so the dashboards always show
+the last six months.
 
 ``build_demo(seed, scale)`` builds it (``scale`` shrinks the counts for tests); the people
 here and in ``demo_history`` are plain rows built in bulk, the hours go through
@@ -36,6 +37,7 @@ from hexqi.models import (
     OrgKind,
     Person,
     PersonRole,
+    ProtectedTimeApproval,
     Role,
     Skill,
     System,
@@ -506,6 +508,42 @@ def _tier_changes(w: World) -> None:
     w.stats["tier_changes"] = len(rows)
 
 
+def _approvals(w: World) -> None:
+    """The history of each approved coach's protected time: first approved a few days after
+    they reached Lead (by nobody recorded when their organisation has no admin), and for the
+    featured coach and about a third of the others one change in an earlier month: a cut (the
+    organisation released more before) or a rise. Its own random stream, so the rest of the
+    demo does not change with it."""
+    rng = random.Random(f"{w.seed}-approvals")
+    rows: list[ProtectedTimeApproval] = []
+    for c in w.coaches:
+        hours = c.profile.approved_hours
+        if hours is None:
+            continue
+        capacity = c.profile.capacity_hours
+        admin = w.admins.get(id(c.org))
+        first = min(w.now, c.lead_since + timedelta(days=rng.uniform(1, 5)))
+        featured = c is w.featured["coach"]
+        # before this month began; the featured coach's inside the dashboard's six months
+        changed = w.days_ago(rng.uniform(40, 110) if featured else rng.uniform(35, 150))
+        change = (featured or rng.random() < 0.33) and changed > first
+        before = hours
+        if change and hours < capacity:
+            before = rng.randint(hours + 1, capacity)
+        elif change and hours > 2:
+            before = rng.randint(max(1, hours // 2), hours - 1)
+        for at, value in ((first, before), (changed, hours)):
+            if rows and rows[-1].person_id == c.person.id and rows[-1].hours == value:
+                continue
+            by = admin if admin is not None and admin.created_at <= at else None
+            rows.append(ProtectedTimeApproval(
+                person_id=c.person.id, organisation_id=c.org.id, hours=value,
+                approved_by_id=by.id if by is not None else None, approved_at=at))
+    db.session.add_all(rows)
+    db.session.flush()
+    w.stats["approvals"] = len(rows)
+
+
 # ---------------------------------------------------------------------------- the whole build
 
 
@@ -531,6 +569,7 @@ def build_demo(seed: int = DEFAULT_SEED, scale: float = 1.0,
         _learners(w)
         demo_history.build(w)  # requests, rounds, matches, sessions, training (no hours yet)
         _tier_changes(w)
+        _approvals(w)
         db.session.commit()
     except Exception:
         db.session.rollback()

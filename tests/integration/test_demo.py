@@ -30,6 +30,7 @@ from hexqi.models import (
     PendingTransfer,
     Person,
     Project,
+    ProtectedTimeApproval,
     RequestEvent,
     RequestStatus,
     RoundStatus,
@@ -45,8 +46,9 @@ from hexqi.models import (
     TransferKind,
     utcnow,
 )
-from hexqi.services import demo, ledger
+from hexqi.services import admin, demo, ledger
 from hexqi.services.errors import Conflict
+from hexqi.timefmt import local_month_start
 
 SCALE = 0.2
 SEED = int(os.environ.get("HEXQI_DEMO_TEST_SEED", "2026"))  # try others to shake it
@@ -279,6 +281,34 @@ def test_demo_logins_walk_into_their_stories(built):
         Person.organisation_id == admin.organisation_id,
         CoachProfile.approved_hours.is_(None))).all()
     assert waiting  # coaches whose protected time the admin can approve
+
+
+def test_protected_time_has_a_history_that_ends_at_each_approval(built):
+    _app, summary = built
+    rows = db.session.scalars(sa.select(ProtectedTimeApproval).order_by(
+        ProtectedTimeApproval.person_id, ProtectedTimeApproval.approved_at)).all()
+    assert len(rows) == summary.stats["approvals"]
+    by_coach: dict[int, list[ProtectedTimeApproval]] = {}
+    for row in rows:
+        by_coach.setdefault(row.person_id, []).append(row)
+    profiles = db.session.scalars(sa.select(CoachProfile)).all()
+    now = utcnow()
+    for p in profiles:  # the newest approval is the one the matcher reads
+        history = by_coach.get(p.person_id, [])
+        assert (history[-1].hours if history else None) == p.approved_hours
+        assert all(r.organisation_id == p.person.organisation_id and r.approved_at <= now
+                   and 0 <= r.hours <= p.capacity_hours for r in history)
+        assert all(a.hours != b.hours for a, b in zip(history, history[1:], strict=False))
+    changed = [h for h in by_coach.values() if len(h) > 1]
+    assert changed and all(h[-1].approved_at < local_month_start() for h in changed)
+    assert any(r.approved_by_id is not None for r in rows)
+    # the featured organisation admin sees different hours released from month to month
+    orgadmin = _person(next(x.email for x in summary.logins
+                            if x.journey == "Organisation admin"))
+    months = admin.hours_by_month(orgadmin.organisation_id, months=6)
+    assert len({m.released_hours for m in months}) > 1
+    coaches = db.session.scalars(admin.org_coaches(orgadmin.organisation_id)).all()
+    assert months[0].released_hours == sum(p.approved_hours or 0 for p in coaches)
 
 
 def test_the_printed_logins_work(built):
