@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, attributes, selectinload
+from sqlalchemy.orm import aliased, attributes, contains_eager, joinedload, selectinload
 
 from hexqi.extensions import db
 from hexqi.models import (
@@ -41,6 +41,7 @@ from hexqi.models import (
     SessionStatus,
     Skill,
     SupportRequest,
+    System,
     Team,
     TeamMember,
     Transfer,
@@ -95,9 +96,10 @@ def is_member(person: Person, team_id: int) -> bool:
     ) or 0) > 0
 
 
-def can_see_team(person: Person, team: Team) -> bool:
-    """Members, organisation admins of the team's organisation, system leads of its system."""
-    if is_member(person, team.id):
+def can_see_team(person: Person, team: Team, member: bool | None = None) -> bool:
+    """Members, organisation admins of the team's organisation, system leads of its system.
+    ``member`` says whether ``person`` belongs to the team, when the caller knows already."""
+    if is_member(person, team.id) if member is None else member:
         return True
     if person.has_role(Role.ORG_ADMIN) and person.organisation_id == team.organisation_id:
         return True
@@ -105,10 +107,11 @@ def can_see_team(person: Person, team: Team) -> bool:
             and person.organisation.system_id == team.organisation.system_id)
 
 
-def visible_team(person: Person, team_id: int | None) -> Team:
+def visible_team(person: Person, team_id: int | None, member: bool | None = None) -> Team:
     """The team, or NotFound when it does not exist or ``person`` may not see it."""
-    team = db.session.get(Team, team_id) if team_id is not None else None
-    if team is None or not can_see_team(person, team):
+    team = (db.session.get(Team, team_id, options=[joinedload(Team.organisation)])
+            if team_id is not None else None)
+    if team is None or not can_see_team(person, team, member):
         raise NotFound("No such team.")
     return team
 
@@ -117,7 +120,7 @@ def teams_of(person: Person) -> list[Team]:
     """The teams ``person`` belongs to, by name (for the team switcher)."""
     return list(db.session.scalars(
         sa.select(Team).join(TeamMember).where(TeamMember.person_id == person.id)
-        .options(selectinload(Team.organisation)).order_by(Team.name, Team.id)
+        .options(joinedload(Team.organisation, innerjoin=True)).order_by(Team.name, Team.id)
     ))
 
 
@@ -343,10 +346,10 @@ def withdraw_request(request_id: int, actor: Person, reason: str) -> SupportRequ
 # --- what a team sees -------------------------------------------------------------------
 
 def requests_page(team_id: int, page: int = 1, per_page: int = 25) -> Any:
-    """The team's requests, newest first, paginated."""
+    """The team's requests, newest first, paginated, each with its project (two queries:
+    the page and the count)."""
     query = (sa.select(SupportRequest).where(SupportRequest.team_id == team_id)
-             .options(selectinload(SupportRequest.project),
-                      selectinload(SupportRequest.skills).selectinload(RequestSkill.skill))
+             .options(joinedload(SupportRequest.project, innerjoin=True))
              .order_by(SupportRequest.created_at.desc(), SupportRequest.id.desc()))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
@@ -357,7 +360,9 @@ def _team_member_ids(team_id: int) -> sa.Select[Any]:
 
 def sessions_to_confirm(team_id: int) -> list[tuple[CoachingSession, PendingTransfer]]:
     """Held sessions of the team's requests logged by someone outside the team (the coach),
-    whose hours wait for the team to confirm."""
+    whose hours wait for the team to confirm; with each session's coach and project, in
+    one query."""
+    to_match = contains_eager(CoachingSession.match)
     rows = db.session.execute(
         sa.select(CoachingSession, PendingTransfer)
         .join(PendingTransfer, PendingTransfer.session_id == CoachingSession.id)
@@ -366,9 +371,9 @@ def sessions_to_confirm(team_id: int) -> list[tuple[CoachingSession, PendingTran
         .where(SupportRequest.team_id == team_id,
                PendingTransfer.status == PendingStatus.PENDING,
                PendingTransfer.logged_by_id.not_in(_team_member_ids(team_id)))
-        .options(selectinload(CoachingSession.match).selectinload(Match.coach),
-                 selectinload(CoachingSession.match).selectinload(Match.request)
-                 .selectinload(SupportRequest.project))
+        .options(to_match.joinedload(Match.coach, innerjoin=True).lazyload(Person.role_rows),
+                 to_match.contains_eager(Match.request)
+                 .joinedload(SupportRequest.project, innerjoin=True))
         .order_by(CoachingSession.starts_at)
     ).all()
     return [(s, p) for s, p in rows]
@@ -392,41 +397,71 @@ class TeamBalance:
         return self.available_minutes - self.floor_minutes
 
 
-def _net(kinds: tuple[TransferKind, ...], side: str, accounts: sa.Select[Any]) -> int:
+def _net(kinds: tuple[TransferKind, ...], side: str, accounts: sa.Select[Any]) -> Any:
     """Minutes moved by transfers of ``kinds`` on ``side`` ('debit'/'credit') of
-    ``accounts``, less the reversals of those transfers."""
+    ``accounts``, less the reversals of those transfers (an SQL expression)."""
     column = Transfer.debit_account_id if side == "debit" else Transfer.credit_account_id
-    original = sa.select(Transfer.id, Transfer.minutes).where(
-        Transfer.kind.in_(kinds), column.in_(accounts)).subquery()
+    where = (Transfer.kind.in_(kinds), column.in_(accounts))
     reversal = aliased(Transfer)
-    moved = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(original.c.minutes), 0)))
-    undone = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(reversal.minutes), 0))
-        .where(reversal.kind == TransferKind.REVERSAL,
-               reversal.reverses_id.in_(sa.select(original.c.id))))
-    return int(moved or 0) - int(undone or 0)
+    moved = sa.select(sa.func.coalesce(sa.func.sum(Transfer.minutes), 0)).where(*where)
+    undone = (sa.select(sa.func.coalesce(sa.func.sum(reversal.minutes), 0))
+              .where(reversal.kind == TransferKind.REVERSAL,
+                     reversal.reverses_id.in_(sa.select(Transfer.id).where(*where))))
+    return moved.scalar_subquery() - undone.scalar_subquery()
 
 
 def team_balance(team: Team) -> TeamBalance:
     """Hours received, hours the team's own members have given, the balance and its headroom
-    above the credit floor. Aggregated in SQL."""
-    account_id = db.session.scalar(sa.select(Account.id).where(Account.team_id == team.id))
+    above the credit floor: one query for the team's figures, then the ledger's balance and
+    pending debits of its account."""
+    account = sa.select(Account.id).where(Account.team_id == team.id)
     members = _team_member_ids(team.id)
-    member_accounts = sa.select(Account.id).where(Account.person_id.in_(members))
-    result = TeamBalance(
-        floor_minutes=team.organisation.system.credit_floor_minutes,
-        members=db.session.scalar(sa.select(sa.func.count()).select_from(members.subquery()))
-        or 0,
-        given_minutes=_net((TransferKind.SESSION, TransferKind.TRAINING), "credit",
-                           member_accounts),
-    )
+    floor = (sa.select(System.credit_floor_minutes)
+             .join(Organisation, Organisation.system_id == System.id)
+             .where(Organisation.id == team.organisation_id))
+    account_id, floor_minutes, member_count, given, received = db.session.execute(sa.select(
+        account.scalar_subquery(), floor.scalar_subquery(),
+        sa.select(sa.func.count()).select_from(members.subquery()).scalar_subquery(),
+        _net((TransferKind.SESSION, TransferKind.TRAINING), "credit",
+             sa.select(Account.id).where(Account.person_id.in_(members))),
+        _net((TransferKind.SESSION,), "debit", account),
+    )).one()
+    result = TeamBalance(floor_minutes=int(floor_minutes), members=int(member_count or 0),
+                         given_minutes=int(given or 0))
     if account_id is None:
         return result
-    only = sa.select(sa.literal(account_id))
-    result.received_minutes = _net((TransferKind.SESSION,), "debit", only)
+    result.received_minutes = int(received or 0)
     result.balance_minutes = ledger.balance(account_id)
     result.pending_minutes = ledger.pending_debits(account_id)
     return result
+
+
+@dataclass
+class TeamDashboard:
+    team: Team
+    teams: list[Team]           # the viewer's own teams, for the switcher
+    is_member: bool
+    requests: Any               # a page of the team's requests
+    to_confirm: list[tuple[CoachingSession, PendingTransfer]]
+    balance: TeamBalance
+
+
+def team_dashboard(person: Person, team_id: int | None, page: int = 1,
+                   per_page: int = 25) -> TeamDashboard | None:
+    """What the team dashboard shows of ``team_id``, or of the person's first team when it is
+    None; None when there is no team to show. NotFound when the team does not exist or
+    ``person`` may not see it. A fixed number of queries, whatever the number of requests,
+    sessions or members."""
+    teams = teams_of(person)
+    if team_id is None:
+        if not teams:
+            return None
+        team_id = teams[0].id
+    own = next((t for t in teams if t.id == team_id), None)
+    team = own if own is not None else visible_team(person, team_id, member=False)
+    return TeamDashboard(team=team, teams=teams, is_member=own is not None,
+                         requests=requests_page(team.id, page=page, per_page=per_page),
+                         to_confirm=sessions_to_confirm(team.id), balance=team_balance(team))
 
 
 @dataclass
@@ -584,8 +619,8 @@ def update_outcome_measure(project_id: int, actor: Person, name: str, unit: str,
 
 __all__ = [
     "FINISHED", "TRANSITIONS", "DomainError", "RequestDetail", "SessionRow", "TeamBalance",
-    "allowed_next", "can_see_team", "create_request", "current_match", "give_feedback",
-    "is_member", "request_detail", "requests_page", "session_for_team", "sessions_to_confirm",
-    "set_status", "team_balance", "teams_of", "update_outcome_measure", "visible_request",
-    "visible_team", "withdraw_request",
+    "TeamDashboard", "allowed_next", "can_see_team", "create_request", "current_match",
+    "give_feedback", "is_member", "request_detail", "requests_page", "session_for_team",
+    "sessions_to_confirm", "set_status", "team_balance", "team_dashboard", "teams_of",
+    "update_outcome_measure", "visible_request", "visible_team", "withdraw_request",
 ]

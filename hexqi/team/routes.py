@@ -44,13 +44,6 @@ def team_vocabulary() -> dict[str, Any]:
             "level_words": dict(LEVELS), "days": DAYS, "halves": HALVES}
 
 
-def _team_or_404(team_id: int | None) -> Any:
-    try:
-        return svc.visible_team(current_user, team_id)
-    except NotFound:
-        abort(404)
-
-
 def _local(target: str | None, fallback: str) -> str:
     """Only go back to a path on this site."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
@@ -61,20 +54,17 @@ def _local(target: str | None, fallback: str) -> str:
 @bp.get("/")
 @role_required(*VIEWERS)
 def dashboard() -> str:
-    teams = svc.teams_of(current_user)
-    team_id = request.args.get("team", type=int)
-    if team_id is None:
-        if not teams:
-            return render_template("team/no_team.html")
-        team_id = teams[0].id
-    team = _team_or_404(team_id)
-    page = request.args.get("page", 1, type=int)
+    try:
+        board = svc.team_dashboard(current_user, request.args.get("team", type=int),
+                                   page=max(request.args.get("page", 1, type=int), 1),
+                                   per_page=current_app.config["PER_PAGE"])
+    except NotFound:
+        abort(404)
+    if board is None:
+        return render_template("team/no_team.html")
     return render_template(
-        "team/dashboard.html", team=team, teams=teams,
-        is_member=svc.is_member(current_user, team.id),
-        requests=svc.requests_page(team.id, page=max(page, 1),
-                                   per_page=current_app.config["PER_PAGE"]),
-        to_confirm=svc.sessions_to_confirm(team.id), balance=svc.team_balance(team))
+        "team/dashboard.html", team=board.team, teams=board.teams, is_member=board.is_member,
+        requests=board.requests, to_confirm=board.to_confirm, balance=board.balance)
 
 
 def _skills() -> list[Skill]:
