@@ -119,28 +119,41 @@ def heatmap(ident: str, title: str, desc: str, rows: Sequence[str], columns: Seq
         x = left + cell_w * j + cell_w / 2
         body.append(f'<g transform="translate({x:.1f},{top - 8}) rotate(-50)">'
                     f'<title>{_e(name)}</title>{_text(0, 0, _short(name, 22), size=12)}</g>')
+    grid_w, grid_h = cell_w * len(columns), cell_h * len(rows)
+    # the empty grid once: a white box ruled into cells (not a box per cell)
+    body.append(f'<rect x="{left}" y="{top}" width="{grid_w}" height="{grid_h}" fill="#fff"/>'
+                f'<path d="' + "".join(f"M{left} {top + cell_h * i}h{grid_w}"
+                                       for i in range(len(rows) + 1))
+                + "".join(f"M{left + cell_w * j} {top}v{grid_h}" for j in range(len(columns) + 1))
+                + f'" stroke="{GRID}" fill="none"/>')
+    receivers = [_e(c) for c in columns]
+    unit_text = _e(unit)
+    # cells share their text style; a cell's own text sets only what differs (white ink, halo)
+    cells = [f'<g font-size="12" text-anchor="middle" fill="{INK}">']
     for i, name in enumerate(rows):
         y = top + cell_h * i
-        body.append(f'<g><title>{_e(name)}</title>'
+        giver = _e(name)
+        body.append(f'<g><title>{giver}</title>'
                     f'{_text(left - 8, y + cell_h / 2 + 4, _short(name, 26), "end", 12)}</g>')
         for j, value in enumerate(values[i]):
-            x = left + cell_w * j
-            body.append(f'<rect x="{x}" y="{y}" width="{cell_w}" height="{cell_h}" '
-                        f'fill="#fff" stroke="{GRID}"/>')
             if not value:
                 continue
-            strength = 0.12 + 0.78 * abs(float(value)) / biggest
-            fill = (f'url(#{ident}-hatch)' if float(value) < 0 else BLUE)
-            opacity = 1 if float(value) < 0 else strength
-            ink = "#fff" if float(value) > 0 and strength > 0.55 else INK
-            halo = (' stroke="#fff" stroke-width="4" paint-order="stroke"'
-                    if float(value) < 0 else "")
-            body.append(
-                f'<g><title>{_e(name)} to {_e(columns[j])}: {num(value)} {_e(unit)}</title>'
+            x = left + cell_w * j
+            v = float(value)
+            text = num(value)
+            strength = 0.12 + 0.78 * abs(v) / biggest
+            if v < 0:
+                shade = f'fill="url(#{ident}-hatch)"'
+                ink = ' stroke="#fff" stroke-width="4" paint-order="stroke"'
+            else:
+                shade = f'fill="{BLUE}" fill-opacity="{strength:.2f}"'
+                ink = ' fill="#fff"' if strength > 0.55 else ""
+            cells.append(
+                f'<g><title>{giver} to {receivers[j]}: {text} {unit_text}</title>'
                 f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" '
-                f'fill="{fill}" fill-opacity="{opacity:.2f}"/>'
-                f'{_text(x + cell_w / 2, y + cell_h / 2 + 4, num(value), "middle", 12, ink, halo)}'
-                '</g>')
+                f'{shade}/><text x="{x + cell_w // 2}" y="{y + cell_h // 2 + 4}"{ink}>{text}'
+                '</text></g>')
+    body += [*cells, "</g>"]
     return _svg(ident, title, desc, width, height, body,
                 min_width=int(width * 0.75) if len(columns) > 6 else None)
 
