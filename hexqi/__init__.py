@@ -50,9 +50,13 @@ def _register_extensions(app: Flask) -> None:
 
     @login.user_loader
     def load_person(person_id: str) -> Any:
+        from sqlalchemy.orm import joinedload
+
         from hexqi.models import Person
 
-        return db.session.get(Person, int(person_id))
+        # roles and organisation come with the person: nearly every page reads both
+        return db.session.get(Person, int(person_id), options=[
+            joinedload(Person.role_rows), joinedload(Person.organisation)])
 
 
 def _register_blueprints(app: Flask) -> None:
