@@ -73,7 +73,7 @@ def main() -> None:
         log.attach(db.engine)
     logins = {"System lead": "lead@icb.demo.hexqi.org", **json_logins()}
     wanted = set(args.pages)
-    print(f"{'page':<26} {'median ms':>9} {'min ms':>7} {'queries':>7}")
+    print(f"{'page':<34} {'median ms':>9} {'min ms':>7} {'queries':>7}")
     for journey, pages in JOURNEY_PAGES.items():
         pages = [p for p in pages if not wanted or p in wanted]
         if not pages:
@@ -94,7 +94,7 @@ def main() -> None:
                 client.get(page)
                 times.append(time.perf_counter() - t)
                 log.on = False
-            print(f"{page:<26} {statistics.median(times) * 1000:>9.1f} "
+            print(f"{page:<34} {statistics.median(times) * 1000:>9.1f} "
                   f"{min(times) * 1000:>7.1f} {len(log.items):>7}", flush=True)
             if args.queries:
                 for seconds, statement in sorted(log.items, reverse=True):

@@ -199,8 +199,8 @@ def p95(values: list[float]) -> float:
 
 JOURNEY_PAGES = {
     "System lead": ["/system/", "/system/organisations", "/system/people", "/reports/",
-                    "/reports/hours", "/reports/pyramid", "/reports/impact",
-                    "/reports/sustainability"],
+                    "/reports/hours", "/reports/hours?group=organisation", "/reports/pyramid",
+                    "/reports/impact", "/reports/sustainability"],
     "Coach": ["/coach/", "/coach/profile", "/coach/training"],
     "Team member": ["/team/", "/team/requests/new"],
     "Organisation admin": ["/org/", "/"],
@@ -262,7 +262,7 @@ def main() -> None:
     print()
     print(f"gunicorn -w {args.workers} --threads {args.threads}; {args.users} concurrent users; "
           f"think time {args.think:g} s; PostgreSQL {args.db}")
-    header = f"{'page':<26} {'requests':>8} {'errors':>6} {'median ms':>10} {'p95 ms':>8} " \
+    header = f"{'page':<34} {'requests':>8} {'errors':>6} {'median ms':>10} {'p95 ms':>8} " \
              f"{'median/hello':>12}"
     print(header)
     print("-" * len(header))
@@ -270,10 +270,10 @@ def main() -> None:
     for page, values in sorted(timings.samples.items()):
         med, q95 = statistics.median(values) * 1000, p95(values) * 1000
         worst_median, worst_p95 = max(worst_median, med), max(worst_p95, q95)
-        print(f"{page:<26} {len(values):>8} {timings.errors.get(page, 0):>6} {med:>10.1f} "
+        print(f"{page:<34} {len(values):>8} {timings.errors.get(page, 0):>6} {med:>10.1f} "
               f"{q95:>8.1f} {med / (hello_median * 1000):>12.1f}")
     hv = base.samples["/hello"]
-    print(f"{'/hello (bare Flask)':<26} {len(hv):>8} {base.errors.get('/hello', 0):>6} "
+    print(f"{'/hello (bare Flask)':<34} {len(hv):>8} {base.errors.get('/hello', 0):>6} "
           f"{hello_median * 1000:>10.1f} {p95(hv) * 1000:>8.1f} {1.0:>12.1f}")
     total = sum(len(v) for v in timings.samples.values())
     print(f"\npages: {total} requests in {wall:.1f} s ({total / wall:.1f} req/s); "
