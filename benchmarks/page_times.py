@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.pages import JOURNEY_PAGES, json_logins  # noqa: E402
+from benchmarks.pages import journey_pages, json_logins  # noqa: E402
 
 
 class QueryLog:
@@ -74,7 +74,7 @@ def main() -> None:
     logins = {"System lead": "lead@icb.demo.hexqi.org", **json_logins()}
     wanted = set(args.pages)
     print(f"{'page':<34} {'median ms':>9} {'min ms':>7} {'queries':>7}")
-    for journey, pages in JOURNEY_PAGES.items():
+    for journey, pages in journey_pages(f"{args.server}/{args.db}").items():
         pages = [p for p in pages if not wanted or p in wanted]
         if not pages:
             continue

@@ -198,13 +198,29 @@ def p95(values: list[float]) -> float:
 
 
 JOURNEY_PAGES = {
-    "System lead": ["/system/", "/system/organisations", "/system/people", "/reports/",
+    "System lead": ["/system/", "/system/organisations", "/system/people",
+                    "/system/rounds/{newest_round}", "/reports/",
                     "/reports/hours", "/reports/hours?group=organisation", "/reports/pyramid",
                     "/reports/impact", "/reports/sustainability"],
     "Coach": ["/coach/", "/coach/profile", "/coach/training"],
     "Team member": ["/team/", "/team/requests/new"],
     "Organisation admin": ["/org/", "/"],
 }
+
+
+def journey_pages(url: str) -> dict[str, list[str]]:
+    """JOURNEY_PAGES with the newest matching round's id filled in (its review page lists
+    the round's proposals and unmatched requests)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        newest = conn.scalar(sa.text("SELECT max(id) FROM matching_rounds"))
+    engine.dispose()
+    if newest is None:
+        raise SystemExit("the benchmark database has no matching round")
+    return {journey: [p.format(newest_round=newest) for p in pages]
+            for journey, pages in JOURNEY_PAGES.items()}
 
 
 def main() -> None:
@@ -236,8 +252,9 @@ def main() -> None:
 
     env = dict(os.environ, DATABASE_URL=url, HEXQI_CONFIG="production", SECRET_KEY="bench")
     # Journeys in turn across the users: 20 users → 5 of each of the four journeys.
-    journeys = list(JOURNEY_PAGES)
-    users = [(logins[journeys[i % len(journeys)]], JOURNEY_PAGES[journeys[i % len(journeys)]])
+    pages = journey_pages(url)
+    journeys = list(pages)
+    users = [(logins[journeys[i % len(journeys)]], pages[journeys[i % len(journeys)]])
              for i in range(args.users)]
 
     port = _free_port()
