@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+from numbers import Number
 from typing import Any
 
 from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from hexqi.access import role_required
 from hexqi.models import Role
@@ -25,7 +27,7 @@ from hexqi.services import (
     reports_sustainability,
 )
 from hexqi.services.errors import InvalidInput, NotFound
-from hexqi.services.reports import Period, cell_text, flows, system_id_of
+from hexqi.services.reports import Period, Table, cell_text, flows, system_id_of
 from hexqi.services.reports_catalogue import build_table, overview
 
 LEAD = Role.SYSTEM_LEAD
@@ -172,3 +174,27 @@ def csv_export(name: str) -> Response:
 def report_cell(value: Any) -> str:
     """A report cell as text: the same on the page as in the CSV."""
     return cell_text(value)
+
+
+@bp.app_template_filter("report_rows")
+def report_rows(table: Table, row_headers: bool = True, total_label: str | None = None
+                ) -> Markup:
+    """A report table's body rows as HTML: written here, not cell by cell in the template,
+    because a matrix by organisation has thousands of cells. Numbers are right-aligned;
+    the first cell heads its row; a row whose first cell is ``total_label`` is a total."""
+    out = []
+    for row in table.rows:
+        total = total_label is not None and row[0] == total_label
+        cells = ['<tr class="total">' if total else "<tr>"]
+        for i, value in enumerate(row):
+            text = escape(cell_text(value))
+            if i == 0 and row_headers:
+                cells.append(f'<th scope="row">{text}</th>')
+            elif isinstance(value, Number):
+                cells.append(f'<td class="num">{text}</td>')
+            else:
+                cells.append(f"<td>{text}</td>")
+        cells.append("</tr>")
+        out.append("".join(cells))
+    return Markup("\n".join(out))
+
