@@ -5,8 +5,9 @@
 It (re)creates the database named by --db on the PostgreSQL server, migrates it, builds the demo,
 grows it to --people people and --transfers posted transfers (benchmarks/seed_load.py), checks
 the ledger, serves HexQI with gunicorn (--workers 2), logs in one session per journey, and
-drives --users concurrent users over real HTTP (with --think, each pausing that long between
-requests and starting at a random moment within the first pause). A bare Flask "hello"
+drives --users concurrent users over real HTTP, each making the same number of requests round
+its journey's pages, so all of them are busy until the end (with --think, each pausing that
+long between requests and starting at a random moment within the first pause). A bare Flask "hello"
 endpoint under the same gunicorn settings is measured in the same run as the baseline. Prints
 a table: requests, median and p95 latency per page, and the ratio of each page's median to the
 hello median.
@@ -156,11 +157,13 @@ class Timings:
                 self.errors[page] = self.errors.get(page, 0) + 1
 
 
-def drive(port: int, users: list[tuple[str | None, list[str]]], rounds: int, think: float,
+def drive(port: int, users: list[tuple[str | None, list[str]]], requests: int, think: float,
           password: str) -> tuple[Timings, float]:
-    """Each user makes ``rounds`` passes over its pages, pausing ``think`` seconds after each
-    request. With a pause, users start at staggered times (each after a random delay of up
-    to ``think``, seeded), as people do; without one they all start together."""
+    """Each user makes ``requests`` requests, going round its pages in turn, pausing ``think``
+    seconds after each: every user makes as many, so all of them stay busy for the whole
+    run, whatever the length of their journey. With a pause, users start at staggered times
+    (each after a random delay of up to ``think``, seeded), as people do; without one they
+    all start together."""
     timings = Timings()
     rng = random.Random(7)
     offsets = [rng.uniform(0, think) if think else 0.0 for _ in users]
@@ -175,13 +178,13 @@ def drive(port: int, users: list[tuple[str | None, list[str]]], rounds: int, thi
     def run(client: Client, pages: list[str], offset: float) -> None:
         barrier.wait()
         time.sleep(offset)
-        for _ in range(rounds):
-            for page in pages:
-                t = time.perf_counter()
-                status, _ = client.request("GET", page)
-                timings.add(page, time.perf_counter() - t, status == 200)
-                if think:
-                    time.sleep(think)
+        for i in range(requests):
+            page = pages[i % len(pages)]
+            t = time.perf_counter()
+            status, _ = client.request("GET", page)
+            timings.add(page, time.perf_counter() - t, status == 200)
+            if think:
+                time.sleep(think)
 
     threads = [threading.Thread(target=run, args=(c, pages, offset))
                for c, (_e, pages), offset in zip(clients, users, offsets, strict=True)]
@@ -231,7 +234,9 @@ def main() -> None:
     ap.add_argument("--people", type=int, default=5000)
     ap.add_argument("--transfers", type=int, default=100_000)
     ap.add_argument("--users", type=int, default=20)
-    ap.add_argument("--rounds", type=int, default=6, help="passes over its pages per user")
+    ap.add_argument("--rounds", type=int, default=6,
+                    help="passes over the longest journey's pages: every user makes that many "
+                    "requests, going round its own journey's pages")
     ap.add_argument("--think", type=float, default=0.0, help="seconds between a user's requests")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=1)
@@ -270,8 +275,9 @@ def main() -> None:
     port = _free_port()
     app = start_gunicorn("hexqi:create_app()", port, env, args.workers, args.threads)
     try:
-        drive(port, users, 1, 0, DEMO_PASSWORD)  # warm-up: one pass over every page
-        timings, wall = drive(port, users, args.rounds, args.think, DEMO_PASSWORD)
+        longest = max(len(p) for _e, p in users)
+        drive(port, users, longest, 0, DEMO_PASSWORD)  # warm-up: every page at least once
+        timings, wall = drive(port, users, per_user, args.think, DEMO_PASSWORD)
     finally:
         stop(app)
 
