@@ -3,12 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-
-import sqlalchemy as sa
 
 from hexqi.extensions import db
 from hexqi.models import (
@@ -118,19 +114,3 @@ def build_world(name: str = "Test ICS", prefix: str = "") -> World:
     w.transfers["gift"] = ledger.donate(coaches["A"], teams["C"], 60, coaches["A"],
                                         at=datetime(2025, 5, 5, 12))
     return w
-
-
-@contextmanager
-def count_queries() -> Iterator[list[str]]:
-    """Collect the SQL statements the app runs inside the block."""
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)

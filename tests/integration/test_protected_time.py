@@ -18,6 +18,7 @@ from hexqi.services.errors import Forbidden, InvalidInput, NotFound
 from hexqi.timefmt import combine_local, local_today
 from tests import factories as f
 from tests.factories import login
+from tests.queries import count_queries
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -203,18 +204,10 @@ def test_released_months_take_one_query_whatever_the_coaches(org):
     keys = month_keys(date(2026, 6, 30), 24)
     org_id = trust.id
 
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with count_queries() as statements:
         released = admin.released_by_month(org_id, keys)
         one = len(statements)
         rows = admin.hours_by_month(org_id, months=24, today=date(2026, 6, 30))
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
     assert one == 1 and len(statements) == 1 + 3  # given, reversed, released
     expected = expected_released(made, [c.id for c in coaches], keys)
     assert [released[k] for k in keys] == expected == [r.released_hours for r in rows]

@@ -14,10 +14,10 @@ from tests.factories import login
 from tests.integration.reports_support import (
     PERIOD,
     build_world,
-    count_queries,
     session_hours,
     training_hours,
 )
+from tests.queries import count_queries
 
 PAGES = ["/reports/", "/reports/hours", "/reports/pyramid", "/reports/impact",
          "/reports/sustainability"]

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from hexqi.extensions import db
 from hexqi.models import (
@@ -25,6 +24,7 @@ from hexqi.services import ledger
 from tests import factories as f
 from tests.factories import login
 from tests.integration.reports_support import session_hours, training_hours
+from tests.queries import page_queries
 
 MEMBER_QUERIES = 10  # the page runs 9: log-in 2, teams 1, requests 2, sessions 1, hours 3
 VIEWER_QUERIES = 11  # an admin or a system lead also loads the team (a lead: their organisation)
@@ -136,19 +136,8 @@ def check_page(client, scene: Scene) -> None:  # type: ignore[no-untyped-def]
 
 
 def queries(client, person_id: int, url: str) -> int:  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
     login(client, db.session.get(Person, person_id))
-    db.session.expunge_all()  # the test shares the session: start from a cold identity map
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
+    return page_queries(client, url)
 
 
 def all_queries(client, scene: Scene) -> dict[str, int]:  # type: ignore[no-untyped-def]

@@ -27,6 +27,7 @@ from hexqi.services import ledger, sessions
 from hexqi.services import requests as svc
 from tests import factories as f
 from tests.factories import login
+from tests.queries import page_queries
 
 S = RequestStatus
 
@@ -393,21 +394,6 @@ def test_outcome_measure_through_the_page(client, member):
     assert (project.measure_latest, project.measured_on) == (41.5, date(2025, 3, 31))
 
 
-def _queries_for(client, url: str) -> int:
-    seen: list[str] = []
-
-    def count(*_args) -> None:
-        seen.append("q")
-
-    db.session.expunge_all()  # the test shares the session: start from a cold identity map
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def test_dashboard_and_request_page_queries_do_not_grow_with_the_rows(client, member):
     tm = team_of(member)
     first = f.support_request(tm, member, skills={"pdsa": 1, "spc": 2})
@@ -418,12 +404,12 @@ def test_dashboard_and_request_page_queries_do_not_grow_with_the_rows(client, me
                                                           coach.id, member.id)
     login(client, member)
     pages = (f"/team/?team={team_id}", f"/team/requests/{request_id}")
-    few = [_queries_for(client, url) for url in pages]
+    few = [page_queries(client, url) for url in pages]
     tm, coach, member = (db.session.get(type(tm), team_id), db.session.get(type(coach), coach_id),
                          db.session.get(type(member), member_id))
     for n in range(12):
         f.support_request(tm, member, skills={"pdsa": 1, "lean": 2}, title=f"More {n}")
         sessions.log_held_session(match_id, coach, utcnow() - timedelta(days=4, hours=n), 30)
     db.session.commit()
-    many = [_queries_for(client, url) for url in pages]
+    many = [page_queries(client, url) for url in pages]
     assert many == few
