@@ -14,10 +14,13 @@ Rules
 * "Hours given" by an organisation's staff in a month = posted session and training transfers
   crediting its people's accounts that month, less posted reversals of those (UK calendar
   months).
-* "Released" in a month = the sum, over the organisation's coaches (its people who hold the coach
-  role), of the last approval the organisation recorded for each before that month ended (for
-  this month: the approvals in effect now); a coach with no approval by then counts 0. It is
-  the hours approved, not capped by what the coach offers now. The headline "released a month"
+* Removing someone's coach role ends their protected time: the approval is cleared (the
+  organisation approves again if the role comes back) and a 0-hour row records when it ended.
+* "Released" in a month = the sum, over everyone the organisation has approved time for, of
+  the last approval it recorded for each before that month ended (for this month: the
+  approvals in effect now); someone with no approval by then counts 0, as does a former coach
+  after their role was removed. It is the hours approved, not capped by what the coach offers
+  now. The headline "released a month"
   is today's approvals capped by what each coach offers (``released_hours``).
 
 Public functions that change data commit, or roll back and re-raise.
@@ -192,12 +195,26 @@ def revoke_role(system_id: int, actor: Person, person_id: int, role: Any) -> Per
                                "system lead.", field="role")
         db.session.execute(sa.delete(PersonRole).where(PersonRole.person_id == person.id,
                                                        PersonRole.role == chosen))
+        if chosen == Role.COACH:
+            _end_protected_time(person, actor)
         db.session.commit()
         db.session.expire(person, ["role_rows"])
         return person
     except Exception:
         db.session.rollback()
         raise
+
+
+def _end_protected_time(person: Person, actor: Person) -> None:
+    """A former coach has no protected time: clear the approval and, when time was approved,
+    record its end (0 hours) in the history."""
+    profile = db.session.scalar(sa.select(CoachProfile).where(CoachProfile.person_id == person.id))
+    if profile is None or profile.approved_hours is None:
+        return
+    profile.approved_hours = None
+    db.session.add(ProtectedTimeApproval(
+        person_id=person.id, organisation_id=person.organisation_id, hours=0,
+        approved_by_id=actor.id, approved_at=utcnow()))
 
 
 # --- the credit floor ---------------------------------------------------------------------
@@ -364,18 +381,19 @@ def hours_by_month(org_id: int, months: int = 6, today: date | None = None) -> l
 def released_by_month(org_id: int, keys: list[str]) -> dict[str, int]:
     """Hours a month the organisation had released for its coaches at the end of each month
     ("YYYY-MM", ``keys`` newest first, UK calendar months): per coach, the last approval the
-    organisation recorded before the month ended. One query: each approval holds from its
-    time until the coach's next approval, and each month sums those holding at its end."""
+    organisation recorded before the month ended (a former coach's last is the 0 recorded
+    when the role was removed). One query: each approval holds from its time until the
+    person's next approval, and each month sums those holding at its end."""
     if not keys:
         return {}
     ends = [local_month_start(_next_month(date.fromisoformat(k + "-01"))) for k in keys]
     a = ProtectedTimeApproval
-    coaches = org_coaches(org_id).with_only_columns(CoachProfile.person_id).order_by(None)
+    approved_here = sa.select(a.person_id).where(a.organisation_id == org_id)
     spans = (sa.select(a.organisation_id, a.hours, a.approved_at,
                        sa.func.lead(a.approved_at).over(partition_by=a.person_id,
                                                         order_by=(a.approved_at, a.id))
                        .label("until"))
-             .where(a.person_id.in_(coaches), a.approved_at < max(ends))
+             .where(a.person_id.in_(approved_here), a.approved_at < max(ends))
              .subquery("spans"))
     sums = [sa.func.coalesce(sa.func.sum(sa.case(
         (sa.and_(spans.c.approved_at < end,

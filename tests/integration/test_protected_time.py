@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from hexqi.extensions import db
-from hexqi.models import CoachProfile, Person, PersonRole, ProtectedTimeApproval, Role
+from hexqi.models import CoachProfile, Person, PersonRole, ProtectedTimeApproval, Role, utcnow
 from hexqi.services import admin
 from hexqi.services.errors import Forbidden, InvalidInput, NotFound
 from hexqi.timefmt import combine_local, local_today
@@ -240,3 +240,31 @@ def test_the_page_shows_what_was_released_each_month(client, org):
     assert "approvals are not kept month by month" not in page
     headline = re.search(r'<span class="stat-value">(\d+) h</span>', page)
     assert headline and headline.group(1) == "11"  # today's approvals, capped by what's offered
+
+
+def test_removing_the_coach_role_ends_the_protected_time(org):
+    boss, ada, ben, trust = org["boss"], org["ada"], org["ben"], org["trust"]
+    lead = f.person(trust, Role.SYSTEM_LEAD, name="Lena Lead")
+    db.session.commit()
+    two_months_ago = utcnow() - timedelta(days=62)
+    admin.approve_hours(boss, ada.id, 5, at=two_months_ago)
+    admin.approve_hours(boss, ben.id, 6, at=two_months_ago)
+    keys = month_keys(local_today(), 3)
+    assert [admin.released_by_month(trust.id, keys)[k] for k in keys] == [11, 11, 11]
+
+    admin.revoke_role(trust.system_id, lead, ada.id, Role.COACH)
+    assert approved_now(ada) is None
+    assert history(ada) == [(5, trust.id, boss.id), (0, trust.id, lead.id)]
+    # this month Ada releases nothing; the months before keep what was released then
+    assert [admin.released_by_month(trust.id, keys)[k] for k in keys] == [6, 11, 11]
+    # removing another role, or the coach role of someone with no approval, adds nothing
+    admin.grant_role(trust.system_id, lead, ben.id, Role.ORG_ADMIN)
+    admin.revoke_role(trust.system_id, lead, ben.id, Role.ORG_ADMIN)
+    admin.revoke_role(trust.system_id, lead, org["cy"].id, Role.COACH)
+    assert all_rows() == 3 and approved_now(ben) == 6
+    # back as a coach, Ada waits for a new approval
+    admin.grant_role(trust.system_id, lead, ada.id, Role.COACH)
+    assert approved_now(ada) is None
+    admin.approve_hours(boss, ada.id, 4)
+    assert history(ada)[-1] == (4, trust.id, boss.id)
+    assert admin.released_by_month(trust.id, keys[:1]) == {keys[0]: 10}
