@@ -130,7 +130,10 @@ def change_role(person_id: int) -> BaseResponse:
     else:
         label = ROLE_LABELS[form.role.data]
         done = "now has" if form.action.data == "grant" else "no longer has"
-        flash(f"{person.name} {done} the {label.lower()} role.", "success")
+        note = (" Any protected time their organisation approved has ended; it approves again "
+                "if they coach again." if form.role.data == Role.COACH.value
+                and form.action.data == "revoke" else "")
+        flash(f"{person.name} {done} the {label.lower()} role.{note}", "success")
     return redirect(back)
 
 

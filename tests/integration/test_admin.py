@@ -85,7 +85,10 @@ def test_roles_granted_and_revoked(client, lead):
     assert resp.status_code == 302 and "q=nina" in resp.headers["Location"]
     db.session.expire_all()
     assert db.session.get(Person, nurse.id).roles == {Role.COACH}
-    client.post(f"/system/people/{nurse.id}/roles", data={"role": "coach", "action": "revoke"})
+    resp = client.post(f"/system/people/{nurse.id}/roles",
+                       data={"role": "coach", "action": "revoke"}, follow_redirects=True)
+    assert "Nina Nurse no longer has the coach role. Any protected time" in \
+        resp.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Person, nurse.id).roles == set()
 
