@@ -268,3 +268,14 @@ def test_removing_the_coach_role_ends_the_protected_time(org):
     admin.approve_hours(boss, ada.id, 4)
     assert history(ada)[-1] == (4, trust.id, boss.id)
     assert admin.released_by_month(trust.id, keys[:1]) == {keys[0]: 10}
+
+
+def test_the_database_refuses_to_change_or_remove_an_approval(org):
+    boss, ada = org["boss"], org["ada"]
+    admin.approve_hours(boss, ada.id, 5)
+    for statement in ("UPDATE protected_time_approvals SET hours = 7",
+                      "DELETE FROM protected_time_approvals"):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            db.session.execute(sa.text(statement))
+        db.session.rollback()
+    assert history(ada) == [(5, org["trust"].id, boss.id)]
