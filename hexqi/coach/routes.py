@@ -80,15 +80,12 @@ def coach_helpers() -> dict[str, Any]:
 @bp.get("/")
 @coach_only
 def dashboard() -> str:
-    me = _me()
-    profile = coaching.ensure_profile(me)
-    figures = coaching.coach_figures(me, profile)
-    proposals, matches = coaching.proposals_and_teams(me)
-    history, other_party = coaching.transfer_history(figures.account_id, _page(), _per_page())
+    board = coaching.coach_dashboard(_me(), _page(), _per_page())
     return render_template(
-        "coach/dashboard.html", title="My coaching", profile=profile, figures=figures,
-        proposals=proposals, matches=matches, upcoming=coaching.upcoming_sessions(me),
-        to_confirm=sessions.sessions_to_confirm(me), history=history, other_party=other_party)
+        "coach/dashboard.html", title="My coaching", profile=board.profile,
+        has_skills=board.has_skills, figures=board.figures, proposals=board.proposals,
+        matches=board.matches, upcoming=board.upcoming, to_confirm=board.to_confirm,
+        history=board.history, other_party=board.other_party)
 
 
 @bp.post("/proposals/<int:match_id>/accept")

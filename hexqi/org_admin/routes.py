@@ -14,7 +14,6 @@ from hexqi.org_admin import bp
 from hexqi.org_admin.forms import ApproveForm
 from hexqi.services import admin
 from hexqi.services.errors import DomainError, NotFound
-from hexqi.timefmt import local_month_start
 
 admin_only = role_required(Role.ORG_ADMIN)
 
@@ -25,13 +24,13 @@ def _me() -> Person:
 
 def _render(forms: dict[int, ApproveForm] | None = None, status: int = 200) -> Any:
     me = _me()
-    page = db.paginate(admin.org_coaches(me.organisation_id),
-                       page=max(1, request.args.get("page", 1, type=int) or 1),
-                       per_page=int(current_app.config.get("PER_PAGE", 25)), error_out=False)
     months = max(1, min(request.args.get("months", 6, type=int) or 6, 24))
-    given = admin.given_by_person([p.person_id for p in page.items], local_month_start())
+    board = admin.org_dashboard(me.organisation_id,
+                                page=max(1, request.args.get("page", 1, type=int) or 1),
+                                per_page=int(current_app.config.get("PER_PAGE", 25)),
+                                months=months)
     forms = forms or {}
-    for profile in page.items:
+    for profile in board.coaches.items:
         forms.setdefault(profile.person_id, ApproveForm(
             formdata=None, approved_hours=profile.approved_hours
             if profile.approved_hours is not None else profile.capacity_hours))
@@ -39,9 +38,8 @@ def _render(forms: dict[int, ApproveForm] | None = None, status: int = 200) -> A
         form.approved_hours.id = f"approved-{person_id}"
     return render_template(
         "org_admin/dashboard.html", title="My organisation", org=me.organisation,
-        coaches=page, forms=forms, given=given, months=months,
-        history=admin.hours_by_month(me.organisation_id, months),
-        released=admin.released_hours(me.organisation_id)), status
+        coaches=board.coaches, forms=forms, given=board.given, months=months,
+        history=board.history, released=board.released), status
 
 
 @bp.get("/")

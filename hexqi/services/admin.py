@@ -35,6 +35,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import aliased, joinedload
 
 from hexqi.extensions import db
@@ -257,7 +258,7 @@ def org_coaches(org_id: int) -> sa.Select[Any]:
                 .exists())
     return (sa.select(CoachProfile).join(CoachProfile.person)
             .where(Person.organisation_id == org_id, is_coach)
-            .options(joinedload(CoachProfile.person))
+            .options(joinedload(CoachProfile.person).lazyload(Person.role_rows))
             .order_by(Person.name, Person.id))
 
 
@@ -296,19 +297,12 @@ def approve_hours(actor: Person, person_id: int, hours: Any, *,
         raise
 
 
-def _sum_by_month(keys: list[str], column: Any, where: Any, *joins: Any) -> dict[str, int]:
-    """Minutes per display-zone month ("YYYY-MM", ``keys`` newest first) of ``column`` (a stored
-    time): one row of conditional sums, so a month starts at UK midnight, not UTC midnight."""
+def _month_bounds(keys: list[str]) -> tuple[list[datetime], list[datetime]]:
+    """Where each display-zone month ("YYYY-MM", ``keys`` newest first) starts and ends, as
+    stored times: a month starts at UK midnight, not UTC midnight."""
     starts = [local_month_start(date.fromisoformat(k + "-01")) for k in keys]
     ends = [local_month_start(_next_month(date.fromisoformat(keys[0] + "-01"))), *starts[:-1]]
-    sums = [sa.func.coalesce(sa.func.sum(sa.case((sa.and_(column >= start, column < end),
-                                                   Transfer.minutes), else_=0)), 0)
-            for start, end in zip(starts, ends, strict=True)]
-    stmt = sa.select(*sums)
-    for join in joins:
-        stmt = stmt.join(*join)
-    row = db.session.execute(stmt.where(where, column >= starts[-1], column < ends[0])).one()
-    return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
+    return starts, ends
 
 
 def _next_month(first: date) -> date:
@@ -336,46 +330,90 @@ class MonthHours:
 
 
 def given_by_person(person_ids: list[int], since: datetime) -> dict[int, int]:
-    """Minutes each person gave (session + training credits less their reversals) since."""
+    """Minutes each person gave (session + training credits less their reversals) since, in
+    one query."""
     if not person_ids:
         return {}
     original = aliased(Transfer)
-    credits = (sa.select(Account.person_id, sa.func.sum(Transfer.minutes))
-               .join(Transfer, Transfer.credit_account_id == Account.id)
-               .where(Account.person_id.in_(person_ids), Transfer.kind.in_(GIVEN_KINDS),
-                      Transfer.created_at >= since)
-               .group_by(Account.person_id))
-    reversals = (sa.select(Account.person_id, sa.func.sum(Transfer.minutes))
-                 .join(Transfer, Transfer.debit_account_id == Account.id)
-                 .join(original, original.id == Transfer.reverses_id)
-                 .where(Account.person_id.in_(person_ids),
-                        Transfer.kind == TransferKind.REVERSAL,
-                        original.kind.in_(GIVEN_KINDS), Transfer.created_at >= since)
-                 .group_by(Account.person_id))
-    out: dict[int, int] = {int(pid or 0): int(m or 0) for pid, m in db.session.execute(credits)}
-    for pid, minutes in db.session.execute(reversals):
-        out[int(pid or 0)] = out.get(int(pid or 0), 0) - int(minutes or 0)
-    return out
+    moves = sa.union_all(
+        sa.select(Account.person_id.label("person_id"), Transfer.minutes.label("minutes"))
+        .join(Transfer, Transfer.credit_account_id == Account.id)
+        .where(Account.person_id.in_(person_ids), Transfer.kind.in_(GIVEN_KINDS),
+               Transfer.created_at >= since),
+        sa.select(Account.person_id, -Transfer.minutes)
+        .join(Transfer, Transfer.debit_account_id == Account.id)
+        .join(original, original.id == Transfer.reverses_id)
+        .where(Account.person_id.in_(person_ids), Transfer.kind == TransferKind.REVERSAL,
+               original.kind.in_(GIVEN_KINDS), Transfer.created_at >= since),
+    ).subquery("moves")
+    rows = db.session.execute(sa.select(moves.c.person_id, sa.func.sum(moves.c.minutes))
+                              .group_by(moves.c.person_id))
+    return {int(pid or 0): int(minutes or 0) for pid, minutes in rows}
+
+
+def _given_row(org_id: int, keys: list[str]) -> sa.Subquery:
+    """One row, a column a month (``keys`` newest first): the minutes the organisation's
+    people gave, posted session and training credits less the reversals of those."""
+    starts, ends = _month_bounds(keys)
+    people_accounts = (sa.select(Account.id).join(Account.person)
+                       .where(Person.organisation_id == org_id))
+    in_range = (Transfer.created_at >= starts[-1], Transfer.created_at < ends[0])
+    original = aliased(Transfer)
+    moves = sa.union_all(
+        sa.select(Transfer.created_at.label("at"), Transfer.minutes.label("minutes"))
+        .where(Transfer.credit_account_id.in_(people_accounts),
+               Transfer.kind.in_(GIVEN_KINDS), *in_range),
+        sa.select(Transfer.created_at, -Transfer.minutes)
+        .join(original, original.id == Transfer.reverses_id)
+        .where(Transfer.debit_account_id.in_(people_accounts),
+               Transfer.kind == TransferKind.REVERSAL, original.kind.in_(GIVEN_KINDS),
+               *in_range),
+    ).subquery("moves")
+    return sa.select(*[
+        sa.func.coalesce(sa.func.sum(sa.case(
+            (sa.and_(moves.c.at >= start, moves.c.at < end), moves.c.minutes), else_=0)), 0)
+        .label(f"given_{i}")
+        for i, (start, end) in enumerate(zip(starts, ends, strict=True))]).subquery("given")
+
+
+def _released_row(org_id: int, keys: list[str]) -> sa.Subquery:
+    """One row, a column a month (``keys`` newest first): the hours a month released at the
+    month's end (see ``released_by_month``)."""
+    _starts, ends = _month_bounds(keys)
+    a = ProtectedTimeApproval
+    approved_here = sa.select(a.person_id).where(a.organisation_id == org_id)
+    spans = (sa.select(a.organisation_id, a.hours, a.approved_at,
+                       sa.func.lead(a.approved_at).over(partition_by=a.person_id,
+                                                        order_by=(a.approved_at, a.id))
+                       .label("until"))
+             .where(a.person_id.in_(approved_here), a.approved_at < max(ends))
+             .subquery("spans"))
+    return sa.select(*[
+        sa.func.coalesce(sa.func.sum(sa.case(
+            (sa.and_(spans.c.approved_at < end,
+                     sa.or_(spans.c.until.is_(None), spans.c.until >= end)), spans.c.hours),
+            else_=0)), 0).label(f"released_{i}")
+        for i, end in enumerate(ends)]).where(spans.c.organisation_id == org_id).subquery(
+            "released")
+
+
+def _by_month(org_id: int, keys: list[str]) -> sa.Select[Any]:
+    """One row: the minutes given each month, then the hours released each month."""
+    given, released = _given_row(org_id, keys), _released_row(org_id, keys)
+    return sa.select(given, released).select_from(given.join(released, sa.true()))
+
+
+def _month_rows(keys: list[str], row: Any) -> list[MonthHours]:
+    given, released = row[:len(keys)], row[len(keys):2 * len(keys)]
+    return [MonthHours(k, int(g or 0), int(r or 0))
+            for k, g, r in zip(keys, given, released, strict=True)]
 
 
 def hours_by_month(org_id: int, months: int = 6, today: date | None = None) -> list[MonthHours]:
     """The organisation's staff: hours given per month (UK calendar months) against the
-    protected time released."""
+    protected time released, in one query."""
     keys = _months(max(1, min(months, 24)), today or local_today())
-    people_accounts = (sa.select(Account.id).join(Account.person)
-                       .where(Person.organisation_id == org_id))
-    given = _sum_by_month(keys, Transfer.created_at,
-                          sa.and_(Transfer.credit_account_id.in_(people_accounts),
-                                  Transfer.kind.in_(GIVEN_KINDS)))
-    original = aliased(Transfer)
-    reversed_ = _sum_by_month(keys, Transfer.created_at,
-                              sa.and_(Transfer.debit_account_id.in_(people_accounts),
-                                      Transfer.kind == TransferKind.REVERSAL,
-                                      original.kind.in_(GIVEN_KINDS)),
-                              (original, original.id == Transfer.reverses_id))
-    given = {k: given[k] - reversed_[k] for k in keys}
-    released = released_by_month(org_id, keys)
-    return [MonthHours(k, int(given.get(k) or 0), released[k]) for k in keys]
+    return _month_rows(keys, db.session.execute(_by_month(org_id, keys)).one())
 
 
 def released_by_month(org_id: int, keys: list[str]) -> dict[str, int]:
@@ -386,29 +424,46 @@ def released_by_month(org_id: int, keys: list[str]) -> dict[str, int]:
     person's next approval, and each month sums those holding at its end."""
     if not keys:
         return {}
-    ends = [local_month_start(_next_month(date.fromisoformat(k + "-01"))) for k in keys]
-    a = ProtectedTimeApproval
-    approved_here = sa.select(a.person_id).where(a.organisation_id == org_id)
-    spans = (sa.select(a.organisation_id, a.hours, a.approved_at,
-                       sa.func.lead(a.approved_at).over(partition_by=a.person_id,
-                                                        order_by=(a.approved_at, a.id))
-                       .label("until"))
-             .where(a.person_id.in_(approved_here), a.approved_at < max(ends))
-             .subquery("spans"))
-    sums = [sa.func.coalesce(sa.func.sum(sa.case(
-        (sa.and_(spans.c.approved_at < end,
-                 sa.or_(spans.c.until.is_(None), spans.c.until >= end)), spans.c.hours),
-        else_=0)), 0) for end in ends]
-    row = db.session.execute(sa.select(*sums).where(spans.c.organisation_id == org_id)).one()
+    row = db.session.execute(sa.select(_released_row(org_id, keys))).one()
     return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
 
 
-def released_hours(org_id: int) -> int:
-    """Protected time approved now for the organisation's coaches (capped by what they offer)."""
-    stmt = org_coaches(org_id).options().with_only_columns(sa.func.coalesce(sa.func.sum(
+def _released_now(org_id: int) -> sa.Select[Any]:
+    """The sum of the organisation's coaches' approved hours, each capped by what they offer."""
+    return org_coaches(org_id).with_only_columns(sa.func.coalesce(sa.func.sum(
         sa.case((CoachProfile.approved_hours.is_(None), 0),
                 else_=sa.func.min(CoachProfile.approved_hours, CoachProfile.capacity_hours)
                 if db.engine.dialect.name == "sqlite"
                 else sa.func.least(CoachProfile.approved_hours, CoachProfile.capacity_hours))),
         0)).order_by(None)
-    return int(db.session.scalar(stmt) or 0)
+
+
+def released_hours(org_id: int) -> int:
+    """Protected time approved now for the organisation's coaches (capped by what they offer)."""
+    return int(db.session.scalar(_released_now(org_id)) or 0)
+
+
+@dataclass
+class OrgDashboard:
+    coaches: Pagination          # a page of the organisation's coach profiles, with people
+    given: dict[int, int]        # person id -> minutes given this month (coaches on the page)
+    history: list[MonthHours]    # newest month first
+    released: int                # hours a month approved now, capped by what each offers
+
+
+def org_dashboard(org_id: int, page: int = 1, per_page: int = 25, months: int = 6
+                  ) -> OrgDashboard:
+    """What the organisation admin's dashboard shows, in three queries whatever the number
+    of coaches, months, approvals or transfers: a page of coaches, what they gave this month
+    (none when the page is empty), and one row of the organisation's figures (hours given
+    and released by month, released now, the number of coaches)."""
+    coaches = db.paginate(org_coaches(org_id), page=page, per_page=per_page, error_out=False,
+                          count=False)
+    keys = _months(max(1, min(months, 24)), local_today())
+    count = org_coaches(org_id).with_only_columns(sa.func.count()).order_by(None)
+    row = db.session.execute(_by_month(org_id, keys).add_columns(
+        _released_now(org_id).scalar_subquery(), count.scalar_subquery())).one()
+    coaches.total = int(row[-1] or 0)
+    return OrgDashboard(
+        coaches=coaches, history=_month_rows(keys, row), released=int(row[-2] or 0),
+        given=given_by_person([p.person_id for p in coaches.items], local_month_start()))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
@@ -45,6 +46,7 @@ from hexqi.models.common import SLOTS
 from hexqi.services.errors import Conflict, InvalidInput, NotFound
 from hexqi.services.notify import notify
 from hexqi.services.requests import set_status
+from hexqi.services.sessions import sessions_to_confirm
 from hexqi.timefmt import local_month_start, local_today
 
 MAX_CAPACITY_HOURS = 160
@@ -358,26 +360,48 @@ def account_id_of(person: Person) -> int | None:
     return db.session.scalar(sa.select(Account.id).where(Account.person_id == person.id))
 
 
-def coach_figures(coach: Person, profile: CoachProfile, now: datetime | None = None
-                  ) -> CoachFigures:
+def _account_transfers(account: int | sa.ColumnElement[Any] | None) -> sa.Subquery:
+    """The ids of the account's posted transfers (a literal id or an SQL expression), through
+    its two account indexes: a plain OR here lets the planner walk every transfer newest
+    first looking for a quiet account's few rows."""
+    return sa.union_all(
+        sa.select(Transfer.id).where(Transfer.debit_account_id == account),
+        sa.select(Transfer.id).where(Transfer.credit_account_id == account),
+    ).subquery("mine")
+
+
+def _figure_columns(coach_id: int, now: datetime | None) -> list[sa.ColumnElement[Any]]:
+    """The coach's account id, minutes given this month in sessions, minutes logged and
+    waiting for the team, and how many transfers the account has: columns for one query."""
+    account = sa.select(Account.id).where(Account.person_id == coach_id).scalar_subquery()
+    given = (sa.select(sa.func.coalesce(sa.func.sum(Transfer.minutes), 0))
+             .where(Transfer.credit_account_id == account,
+                    Transfer.kind == TransferKind.SESSION,
+                    Transfer.created_at >= month_start(now)))
+    logged = (sa.select(sa.func.coalesce(sa.func.sum(PendingTransfer.minutes), 0))
+              .where(PendingTransfer.credit_account_id == account,
+                     PendingTransfer.status == PendingStatus.PENDING))
+    mine = _account_transfers(account)
+    transfers = sa.select(sa.func.count(sa.distinct(mine.c.id)))
+    return [account.label("account_id"), given.scalar_subquery(), logged.scalar_subquery(),
+            transfers.scalar_subquery()]
+
+
+def _figures(profile: CoachProfile, account_id: int | None, given: int, logged: int
+             ) -> CoachFigures:
     from hexqi.services import ledger
 
-    account_id = account_id_of(coach)
-    balance = given = pending = 0
-    if account_id is not None:
-        balance = ledger.balance(account_id)
-        given_this_month = (
-            sa.select(sa.func.coalesce(sa.func.sum(Transfer.minutes), 0))
-            .where(Transfer.credit_account_id == account_id,
-                   Transfer.kind == TransferKind.SESSION,
-                   Transfer.created_at >= month_start(now)).scalar_subquery())
-        logged = (
-            sa.select(sa.func.coalesce(sa.func.sum(PendingTransfer.minutes), 0))
-            .where(PendingTransfer.credit_account_id == account_id,
-                   PendingTransfer.status == PendingStatus.PENDING).scalar_subquery())
-        given, pending = db.session.execute(sa.select(given_this_month, logged)).one()
-    return CoachFigures(account_id, int(balance), int(given), int(pending),
+    balance = ledger.balance(account_id) if account_id is not None else 0
+    return CoachFigures(account_id, int(balance), int(given or 0), int(logged or 0),
                         profile.capacity_hours, profile.approved_hours)
+
+
+def coach_figures(coach: Person, profile: CoachProfile, now: datetime | None = None
+                  ) -> CoachFigures:
+    """The coach's figures: one query, then the ledger's balance of their account."""
+    account_id, given, logged, _count = db.session.execute(
+        sa.select(*_figure_columns(coach.id, now))).one()
+    return _figures(profile, account_id, given, logged)
 
 
 def upcoming_sessions(coach: Person, now: datetime | None = None, limit: int = 10
@@ -393,22 +417,20 @@ def upcoming_sessions(coach: Person, now: datetime | None = None, limit: int = 1
         .order_by(CoachingSession.starts_at).limit(limit)))
 
 
-def transfer_history(account_id: int | None, page: int, per_page: int
-                     ) -> tuple[Pagination, dict[int, str]]:
+def transfer_history(account_id: int | None, page: int, per_page: int,
+                     total: int | None = None) -> tuple[Pagination, dict[int, str]]:
     """A page of the account's posted transfers, newest first, and for each the name of the
-    other party (person, team, organisation or system), in three queries whatever the page."""
-    # The account's transfers through its two account indexes: a plain OR here lets the
-    # planner walk every transfer newest first looking for a quiet account's few rows.
-    mine = sa.union_all(
-        sa.select(Transfer.id).where(Transfer.debit_account_id == account_id),
-        sa.select(Transfer.id).where(Transfer.credit_account_id == account_id),
-    ).subquery("mine")
+    other party (person, team, organisation or system), in three queries whatever the page;
+    two when the caller gives the ``total`` number of the account's transfers."""
     query = (sa.select(Transfer)
-             .where(Transfer.id.in_(sa.select(mine.c.id)))
+             .where(Transfer.id.in_(sa.select(_account_transfers(account_id).c.id)))
              .order_by(Transfer.created_at.desc(), Transfer.id.desc()))
     if account_id is None:
         query = query.where(sa.false())
-    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False,
+                             count=total is None)
+    if total is not None:
+        pagination.total = total
     ids = [t.id for t in pagination.items]
     if not ids:
         return pagination, {}
@@ -425,3 +447,47 @@ def transfer_history(account_id: int | None, page: int, per_page: int
         .outerjoin(System, System.id == other.system_id)
         .where(Transfer.id.in_(ids)))
     return pagination, {transfer_id: name or "" for transfer_id, name in rows}
+
+
+# --- the dashboard ------------------------------------------------------------------------
+
+@dataclass
+class CoachDashboard:
+    profile: CoachProfile
+    has_skills: bool            # the profile offers at least one skill
+    figures: CoachFigures
+    proposals: list[Match]      # waiting for the coach's answer
+    matches: list[Match]        # accepted: the teams the coach works with
+    upcoming: list[CoachingSession]
+    to_confirm: list[CoachingSession]
+    history: Pagination         # a page of the account's transfers
+    other_party: dict[int, str]  # transfer id -> who was on the other side
+
+
+def _dashboard_row(coach_id: int, now: datetime | None) -> sa.Select[Any]:
+    has_skills = sa.exists().where(CoachSkill.profile_id == CoachProfile.id)
+    return (sa.select(CoachProfile, has_skills, *_figure_columns(coach_id, now))
+            .where(CoachProfile.person_id == coach_id))
+
+
+def coach_dashboard(coach: Person, page: int = 1, per_page: int = 25,
+                    now: datetime | None = None) -> CoachDashboard:
+    """What the coach dashboard shows, its profile created on the first visit. At most nine
+    queries, whatever the number of proposals, teams, sessions or transfers: the profile
+    with the figures and the number of transfers, the balance (the ledger's), the matches
+    with their requests and the requests' skills and half-days, the upcoming sessions, the
+    sessions to confirm, a page of transfers and their other parties."""
+    if not coach.has_role(Role.COACH):
+        raise NotFound("Only coaches have a coach profile.")
+    row = db.session.execute(_dashboard_row(coach.id, now)).first()
+    if row is None:
+        ensure_profile(coach)
+        row = db.session.execute(_dashboard_row(coach.id, now)).one()
+    profile, has_skills, account_id, given, logged, transfers = row
+    proposals, matches = proposals_and_teams(coach)
+    history, other_party = transfer_history(account_id, page, per_page, total=int(transfers))
+    return CoachDashboard(
+        profile=profile, has_skills=bool(has_skills),
+        figures=_figures(profile, account_id, given, logged),
+        proposals=proposals, matches=matches, upcoming=upcoming_sessions(coach, now),
+        to_confirm=sessions_to_confirm(coach), history=history, other_party=other_party)

@@ -218,7 +218,8 @@ def match_sessions(match_id: int, actor: Person
 
 
 def sessions_to_confirm(person: Person) -> list[CoachingSession]:
-    """Logged sessions whose hours ``person`` may confirm (the other side logged them)."""
+    """Logged sessions whose hours ``person`` may confirm (the other side logged them), with
+    who logged each and its match's request, team and project, in one query."""
     my_teams = sa.select(TeamMember.team_id).where(TeamMember.person_id == person.id)
     query = (
         sa.select(CoachingSession)
@@ -230,7 +231,7 @@ def sessions_to_confirm(person: Person) -> list[CoachingSession]:
                sa.or_(Match.coach_id == person.id,
                       sa.and_(SupportRequest.team_id.in_(my_teams),
                               PendingTransfer.logged_by_id == Match.coach_id)))
-        .options(joinedload(CoachingSession.logged_by),
+        .options(joinedload(CoachingSession.logged_by).lazyload(Person.role_rows),
                  joinedload(CoachingSession.match).joinedload(Match.request)
                  .joinedload(SupportRequest.team).joinedload(Team.organisation),
                  joinedload(CoachingSession.match).joinedload(Match.request)
